@@ -1,0 +1,256 @@
+// The tier-0 interpreter: decoded basic blocks cached per address space, executed instruction
+// by instruction through each Insn's handler. The run loop stops for a system call, a CPU
+// exception (CpuSignal / GuestFault) or when its instruction budget is spent, so the kernel
+// can schedule threads cooperatively.
+
+import { CpuState, RSP } from './state.js';
+import { AddressSpace, GuestFault } from './memory.js';
+import { decode } from './decoder.js';
+import { Insn } from './insn.js';
+import { CpuSignal, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL } from './fault.js';
+import { setFlags } from './flags.js';
+
+export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_SIGNAL = 2;
+
+const TWO32 = 4294967296;
+const MAX_BLOCK = 64;
+
+interface Block { insns: Insn[] }
+
+export class Cpu {
+  readonly r: Int32Array;
+  readonly f: Int32Array;
+  rip = 0;
+  fsBase = 0;
+  gsBase = 0;
+  /** Scratch: high word of the last 64-bit operand read. */
+  hi = 0;
+  /** Why run() returned, and the exception when it was EXIT_SIGNAL. */
+  exitReason = EXIT_BUDGET;
+  signal: CpuSignal | null = null;
+  /** For 32-bit mode: which gate made the syscall ('int80' | 'sysenter'); 'syscall' in long mode. */
+  gate = 'syscall';
+  /** Instructions retired (approximately: counted per block entry). */
+  retired = 0;
+  /** The instruction being executed (for handlers that need to stop the loop). */
+  cur: Insn | null = null;
+  /** Set by a handler to leave run() after the current instruction. */
+  stop = false;
+
+  constructor(readonly state: CpuState, public mem: AddressSpace, public mode64 = true) {
+    this.r = state.r;
+    this.f = state.f;
+    setFlags(this.f, 0x202);
+    this.attach(mem);
+  }
+
+  /** Switches to another address space (execve). */
+  attach(mem: AddressSpace): void {
+    this.mem = mem;
+    mem.onCodeWrite = () => mem.blocks.clear();
+  }
+
+  // ---- the run loop ---------------------------------------------------------------------------
+
+  run(budget: number): number {
+    const blocks = this.mem.blocks as Map<number, Block>;
+    this.exitReason = EXIT_BUDGET;
+    this.signal = null;
+    this.stop = false;
+    let i: Insn | null = null;
+    try {
+      while (budget > 0) {
+        i = null;
+        const blk = blocks.get(this.rip) ?? this.decodeBlock(this.rip);
+        const insns = blk.insns;
+        const n = insns.length;
+        for (let k = 0; k < n; k++) {
+          i = insns[k];
+          i.fn(this, i);
+        }
+        if (!i!.ends) this.rip = i!.next;
+        budget -= n;
+        this.retired += n;
+        if (this.stop) break;
+      }
+    } catch (e) {
+      this.fault(e, i);
+    }
+    this.state.dv.setFloat64(128, this.rip, true);
+    return this.exitReason;
+  }
+
+  private fault(e: unknown, i: Insn | null): void {
+    let sig: CpuSignal;
+    if (e instanceof CpuSignal) sig = e;
+    else if (e instanceof GuestFault) {
+      const addr = e.addr < 0 ? e.addr + 2 ** 64 : e.addr;
+      const canonical = addr < 0x800000000000 || addr >= 0xffff800000000000;
+      sig = canonical
+        ? new CpuSignal(SIGSEGV, e.maperr ? SEGV_MAPERR : SEGV_ACCERR, addr, false, 14, (e.write ? 2 : 0) | (e.maperr ? 0 : 1) | 4 | (e.exec ? 16 : 0))
+        : new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13);
+    } else throw e;
+    // A fetch fault has no instruction (i is null): RIP already names the faulting address.
+    if (i) this.rip = sig.trap ? i.next : i.addr;
+    this.exitReason = EXIT_SIGNAL;
+    this.signal = sig;
+  }
+
+  private decodeBlock(start: number): Block {
+    const insns: Insn[] = [];
+    let a = start;
+    while (insns.length < MAX_BLOCK) {
+      let i: Insn;
+      try {
+        i = decode(this.mem, a, this.mode64);
+      } catch (e) {
+        if (insns.length === 0) { this.rip = start; throw e; }
+        break;                               // end the block before an unfetchable instruction
+      }
+      this.mem.markCode(a);
+      this.mem.markCode(i.next - 1);
+      insns.push(i);
+      a = i.next;
+      if (i.ends) break;
+    }
+    const blk = { insns };
+    (this.mem.blocks as Map<number, Block>).set(start, blk);
+    return blk;
+  }
+
+  /** Leaves run() after this instruction with the given reason. */
+  exit(reason: number): void {
+    this.exitReason = reason;
+    this.stop = true;
+  }
+
+  // ---- effective addresses --------------------------------------------------------------------
+
+  /** The linear address of i's memory operand (a number; negative or >= 2^47 faults on use). */
+  ea(i: Insn): number {
+    const r = this.r;
+    let a = i.disp;
+    if (i.base >= 0) a += r[2 * i.base + 1] * TWO32 + (r[2 * i.base] >>> 0);
+    if (i.index >= 0) a += (r[2 * i.index + 1] * TWO32 + (r[2 * i.index] >>> 0)) * i.scale;
+    if (i.asize === 4) a = a >>> 0;
+    if (i.seg >= 4) a += i.seg === 4 ? this.fsBase : this.gsBase;
+    if (!this.mode64) a = a >>> 0;
+    return a;
+  }
+
+  // ---- registers ------------------------------------------------------------------------------
+
+  /** Reads register n at size (1: byte encoding with 16..19 = AH..BH; 2, 4 zero-extended; 4 signed;
+   *  8: low word returned, high word in this.hi). */
+  getR(n: number, size: number): number {
+    const r = this.r;
+    switch (size) {
+      case 1: return n < 16 ? r[2 * n] & 0xff : (r[2 * (n - 16)] >> 8) & 0xff;
+      case 2: return r[2 * n] & 0xffff;
+      case 4: return r[2 * n];
+      default: this.hi = r[2 * n + 1]; return r[2 * n];
+    }
+  }
+
+  /** Writes register n at size with x86-64 semantics (32-bit writes zero the high half). */
+  setR(n: number, size: number, v: number, hi = 0): void {
+    const r = this.r;
+    switch (size) {
+      case 1:
+        if (n < 16) r[2 * n] = (r[2 * n] & ~0xff) | (v & 0xff);
+        else r[2 * (n - 16)] = (r[2 * (n - 16)] & ~0xff00) | ((v & 0xff) << 8);
+        return;
+      case 2: r[2 * n] = (r[2 * n] & ~0xffff) | (v & 0xffff); return;
+      case 4: r[2 * n] = v; r[2 * n + 1] = 0; return;
+      default: r[2 * n] = v; r[2 * n + 1] = hi; return;
+    }
+  }
+
+  /** A register as an address number (64-bit unsigned; 32-bit in 32-bit mode). */
+  regAddr(n: number): number {
+    return this.mode64 ? (this.r[2 * n + 1] >>> 0) * TWO32 + (this.r[2 * n] >>> 0) : this.r[2 * n] >>> 0;
+  }
+
+  setRegAddr(n: number, a: number): void {
+    this.r[2 * n] = a % TWO32 | 0;
+    this.r[2 * n + 1] = this.mode64 ? Math.floor(a / TWO32) | 0 : 0;
+  }
+
+  // ---- operands -------------------------------------------------------------------------------
+
+  /** Reads memory at address a at size (same value conventions as getR). */
+  rdMem(a: number, size: number): number {
+    const m = this.mem;
+    switch (size) {
+      case 1: return m.read8(a);
+      case 2: return m.read16(a);
+      case 4: return m.read32(a);
+      default: { const lo = m.read64(a); this.hi = m.hi; return lo; }
+    }
+  }
+
+  wrMem(a: number, size: number, v: number, hi = 0): void {
+    const m = this.mem;
+    switch (size) {
+      case 1: m.write8(a, v); return;
+      case 2: m.write16(a, v); return;
+      case 4: m.write32(a, v); return;
+      default: m.write64(a, v, hi); return;
+    }
+  }
+
+  /** The r/m operand at the instruction's operand size. */
+  rdE(i: Insn, size = i.osize): number {
+    if (i.mod === 3) return this.getR(size === 1 ? i.rmb : i.rm, size);
+    return this.rdMem(this.ea(i), size);
+  }
+
+  wrE(i: Insn, v: number, hi = 0, size = i.osize): void {
+    if (i.mod === 3) this.setR(size === 1 ? i.rmb : i.rm, size, v, hi);
+    else this.wrMem(this.ea(i), size, v, hi);
+  }
+
+  /** Read at a precomputed address a (ignored for register operands): read-modify-write forms. */
+  rdAt(i: Insn, a: number, size = i.osize): number {
+    if (i.mod === 3) return this.getR(size === 1 ? i.rmb : i.rm, size);
+    return this.rdMem(a, size);
+  }
+
+  wrAt(i: Insn, a: number, v: number, hi = 0, size = i.osize): void {
+    if (i.mod === 3) this.setR(size === 1 ? i.rmb : i.rm, size, v, hi);
+    else this.wrMem(a, size, v, hi);
+  }
+
+  /** The reg operand. */
+  rdG(i: Insn, size = i.osize): number { return this.getR(size === 1 ? i.regb : i.reg, size); }
+  wrG(i: Insn, v: number, hi = 0, size = i.osize): void { this.setR(size === 1 ? i.regb : i.reg, size, v, hi); }
+
+  // ---- stack ----------------------------------------------------------------------------------
+
+  push(size: number, v: number, hi = 0): void {
+    const sp = this.regAddr(RSP) - size;
+    this.wrMem(sp, size, v, hi);
+    this.setRegAddr(RSP, sp);
+  }
+
+  /** Pops size bytes; 64-bit high word in this.hi. */
+  pop(size: number): number {
+    const sp = this.regAddr(RSP);
+    const v = this.rdMem(sp, size);
+    const hi = this.hi;
+    this.setRegAddr(RSP, sp + size);
+    this.hi = hi;
+    return v;
+  }
+
+  /** The stack-pointer-sized push of an address (call). */
+  pushAddr(a: number): void {
+    if (this.mode64) this.push(8, a % TWO32 | 0, Math.floor(a / TWO32) | 0);
+    else this.push(4, a | 0);
+  }
+
+  popAddr(): number {
+    if (this.mode64) { const lo = this.pop(8); return (this.hi >>> 0) * TWO32 + (lo >>> 0); }
+    return this.pop(4) >>> 0;
+  }
+}

@@ -1,0 +1,2 @@
+// Integer ALU family (registered on import).
+export {};

@@ -1,0 +1,2 @@
+// SSE family (registered on import).
+export {};

@@ -1,0 +1,2 @@
+// x87 family (registered on import).
+export {};
