@@ -103,7 +103,7 @@ function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
     i.rm = (m & 7) | rexB;
     i.regb = (i.rex === 0 && i.reg >= 4 && i.reg < 8) ? i.reg + 12 : i.reg;
     i.rmb = (i.rex === 0 && i.rm >= 4 && i.rm < 8) ? i.rm + 12 : i.rm;
-    d = Array.isArray(entry) ? entry[(m >> 3) & 7] : entry;
+    d = Array.isArray(entry) ? entry[(i.mod === 3 ? 8 : 0) + ((m >> 3) & 7)] : entry;
     if (!d) return;
     if (d.form === 'reg' && i.mod !== 3) return;
     if (d.form === 'mem' && i.mod === 3) return;

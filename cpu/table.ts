@@ -41,7 +41,8 @@ export interface Slot {
   p66?: OpDef | OpDef[];
   pF3?: OpDef | OpDef[];
   pF2?: OpDef | OpDef[];
-  /** Group opcodes: entries by ModRM.reg (an array of 8, index = reg field); the slot has modrm. */
+  /** Group opcodes: entries by ModRM.reg in an array of 16: index reg for the memory form
+   *  (mod != 3), 8 + reg for the register form (mod == 3); the slot has modrm. */
   group?: boolean;
   /** The opcode takes a ModRM byte (required to decode groups and mandatory-prefix forms). */
   modrm?: boolean;
@@ -54,7 +55,8 @@ function key(m: Mandatory | undefined): 'any' | 'none' | 'p66' | 'pF3' | 'pF2' {
   return m === undefined ? 'any' : m === 'none' ? 'none' : m === '66' ? 'p66' : m === 'F3' ? 'pF3' : 'pF2';
 }
 
-/** Registers one opcode. With `reg` (0..7) it is one member of a ModRM.reg group. */
+/** Registers one opcode. With `reg` (0..7) it is one member of a ModRM.reg group; a group member
+ *  with form 'reg' or 'mem' covers only that ModRM form, so both forms of one reg can differ (x87). */
 export function def(map: number, opcode: number, d: OpDef, opts: { mandatory?: Mandatory; reg?: number } = {}): void {
   const slot = maps[map][opcode];
   const k = key(opts.mandatory);
@@ -62,9 +64,12 @@ export function def(map: number, opcode: number, d: OpDef, opts: { mandatory?: M
     slot.group = true;
     slot.modrm = true;
     let arr = slot[k];
-    if (!Array.isArray(arr)) { arr = new Array<OpDef>(8); slot[k] = arr; }
-    if (arr[opts.reg]) throw new Error(`opcode table: ${map}:${opcode.toString(16)}/${opts.reg} defined twice`);
-    arr[opts.reg] = { ...d, modrm: true };
+    if (!Array.isArray(arr)) { arr = new Array<OpDef>(16); slot[k] = arr; }
+    const idx = d.form === 'reg' ? [8 + opts.reg] : d.form === 'mem' ? [opts.reg] : [opts.reg, 8 + opts.reg];
+    for (const x of idx) {
+      if (arr[x]) throw new Error(`opcode table: ${map}:${opcode.toString(16)}/${opts.reg} defined twice`);
+      arr[x] = { ...d, modrm: true };
+    }
     return;
   }
   if (slot[k]) throw new Error(`opcode table: ${map}:${opcode.toString(16)} ${k} defined twice`);
@@ -84,7 +89,7 @@ export function allEntries(): [number, number, string, number, OpDef][] {
     for (const k of ['any', 'none', 'p66', 'pF3', 'pF2'] as const) {
       const e = slot[k];
       if (!e) continue;
-      if (Array.isArray(e)) e.forEach((d, reg) => { if (d) out.push([mi, op, k, reg, d]); });
+      if (Array.isArray(e)) e.forEach((d, x) => { if (d && (x < 8 || d.form === 'reg')) out.push([mi, op, k, x & 7, d]); });
       else out.push([mi, op, k, -1, e]);
     }
   }));
