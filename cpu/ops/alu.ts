@@ -1,2 +1,151 @@
-// Integer ALU family (registered on import).
-export {};
+// ADD OR ADC SBB AND SUB XOR CMP in all their encodings, TEST, INC, DEC, NEG, NOT.
+
+import type { Cpu } from '../cpu.js';
+import type { Insn } from '../insn.js';
+import { def } from '../table.js';
+import { alu, CMP, neg64, negHi } from './arith.js';
+import { setLazy, setIncDec, K_LOGIC, K_INC, K_DEC, K_SUB } from '../flags.js';
+
+const NAMES = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+
+/** op E, G (and the read-modify-write of memory). */
+function aluEG(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const y = c.rdG(i, s), yh = c.hi;
+  const r = alu(c, i.ext, s, x, xh, y, yh);
+  if (i.ext !== CMP) c.wrAt(i, a, r, c.hi, s);
+}
+
+/** op G, E */
+function aluGE(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const y = c.rdE(i, s), yh = c.hi;
+  const x = c.rdG(i, s), xh = c.hi;
+  const r = alu(c, i.ext, s, x, xh, y, yh);
+  if (i.ext !== CMP) c.wrG(i, r, c.hi, s);
+}
+
+/** op AL/eAX, imm */
+function aluAI(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const x = c.getR(0, s), xh = c.hi;
+  const r = alu(c, i.ext, s, x, xh, i.imm, i.immHi);
+  if (i.ext !== CMP) c.setR(0, s, r, c.hi);
+}
+
+/** op E, imm (group 1) */
+function aluEI(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const r = alu(c, i.ext, s, x, xh, i.imm, i.immHi);
+  if (i.ext !== CMP) c.wrAt(i, a, r, c.hi, s);
+}
+
+for (let op = 0; op < 8; op++) {
+  const base = op * 8, name = NAMES[op];
+  def(0, base + 0, { name, fn: aluEG, modrm: true, size: 'b', ext: op });
+  def(0, base + 1, { name, fn: aluEG, modrm: true, ext: op });
+  def(0, base + 2, { name, fn: aluGE, modrm: true, size: 'b', ext: op });
+  def(0, base + 3, { name, fn: aluGE, modrm: true, ext: op });
+  def(0, base + 4, { name, fn: aluAI, size: 'b', imm: 'b', ext: op });
+  def(0, base + 5, { name, fn: aluAI, imm: 'z', ext: op });
+  def(0, 0x80, { name, fn: aluEI, size: 'b', imm: 'b', ext: op }, { reg: op });
+  def(0, 0x81, { name, fn: aluEI, imm: 'z', ext: op }, { reg: op });
+  def(0, 0x82, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, only: 32 }, { reg: op });
+  def(0, 0x83, { name, fn: aluEI, imm: 'b', ext: op }, { reg: op });
+}
+
+// ---- TEST ------------------------------------------------------------------------------------
+
+function testSet(c: Cpu, s: number, r: number, rh: number): void {
+  setLazy(c.f, K_LOGIC, s, r, rh, 0, 0, 0, 0);
+}
+function testEG(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const x = c.rdE(i, s), xh = c.hi;
+  const y = c.rdG(i, s), yh = c.hi;
+  testSet(c, s, x & y, xh & yh);
+}
+function testAI(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const x = c.getR(0, s), xh = c.hi;
+  testSet(c, s, x & i.imm, xh & i.immHi);
+}
+function testEI(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const x = c.rdE(i, s), xh = c.hi;
+  testSet(c, s, x & i.imm, xh & i.immHi);
+}
+def(0, 0x84, { name: 'test', fn: testEG, modrm: true, size: 'b' });
+def(0, 0x85, { name: 'test', fn: testEG, modrm: true });
+def(0, 0xa8, { name: 'test', fn: testAI, size: 'b', imm: 'b' });
+def(0, 0xa9, { name: 'test', fn: testAI, imm: 'z' });
+def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b' }, { reg: 0 });
+def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b' }, { reg: 1 });
+def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z' }, { reg: 0 });
+def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z' }, { reg: 1 });
+
+// ---- NOT, NEG ----------------------------------------------------------------------------------
+
+function not(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  c.wrAt(i, a, ~x, ~xh, s);
+}
+function neg(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  if (s === 8) {
+    const r = neg64(x, xh), rh = negHi;
+    setLazy(c.f, K_SUB, 8, r, rh, 0, 0, x, xh);
+    c.wrAt(i, a, r, rh, s);
+  } else {
+    const r = (-x) | 0;
+    setLazy(c.f, K_SUB, s, r, 0, 0, 0, x, 0);
+    c.wrAt(i, a, r, 0, s);
+  }
+}
+def(0, 0xf6, { name: 'not', fn: not, size: 'b' }, { reg: 2 });
+def(0, 0xf7, { name: 'not', fn: not }, { reg: 2 });
+def(0, 0xf6, { name: 'neg', fn: neg, size: 'b' }, { reg: 3 });
+def(0, 0xf7, { name: 'neg', fn: neg }, { reg: 3 });
+
+// ---- INC, DEC ----------------------------------------------------------------------------------
+
+function incdec(c: Cpu, i: Insn, x: number, xh: number): number {
+  const s = i.osize, dec = i.ext;
+  let r: number, rh = 0;
+  if (s === 8) {
+    if (dec) { r = (x - 1) | 0; rh = (xh - (x === 0 ? 1 : 0)) | 0; }
+    else { r = (x + 1) | 0; rh = (xh + (r === 0 ? 1 : 0)) | 0; }
+  } else r = dec ? (x - 1) | 0 : (x + 1) | 0;
+  setIncDec(c.f, dec ? K_DEC : K_INC, s, r, rh, x, xh);
+  c.hi = rh;
+  return r;
+}
+function incdecE(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const r = incdec(c, i, x, xh);
+  c.wrAt(i, a, r, c.hi, s);
+}
+function incdecR(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const x = c.getR(i.rm, s), xh = c.hi;
+  const r = incdec(c, i, x, xh);
+  c.setR(i.rm, s, r, c.hi);
+}
+def(0, 0xfe, { name: 'inc', fn: incdecE, size: 'b', ext: 0 }, { reg: 0 });
+def(0, 0xfe, { name: 'dec', fn: incdecE, size: 'b', ext: 1 }, { reg: 1 });
+def(0, 0xff, { name: 'inc', fn: incdecE, ext: 0 }, { reg: 0 });
+def(0, 0xff, { name: 'dec', fn: incdecE, ext: 1 }, { reg: 1 });
+for (let r = 0; r < 8; r++) {
+  def(0, 0x40 + r, { name: 'inc', fn: incdecR, ext: 0, only: 32 });
+  def(0, 0x48 + r, { name: 'dec', fn: incdecR, ext: 1, only: 32 });
+}

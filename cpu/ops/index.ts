@@ -1,4 +1,11 @@
 // Loads every instruction family; each file registers its opcodes in cpu/table.ts on import.
 import './alu.js';
+import './mov.js';
+import './control.js';
+import './shift.js';
+import './muldiv.js';
+import './bits.js';
+import './string.js';
+import './misc.js';
 import './x87.js';
 import './sse.js';

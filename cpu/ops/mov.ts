@@ -1,0 +1,279 @@
+// Data movement: MOV forms, MOVZX/MOVSX/MOVSXD, LEA, XCHG, CMOVcc, SETcc, BSWAP, MOVBE,
+// CBW/CWD families, PUSH/POP, PUSHF/POPF, LAHF/SAHF, XADD, CMPXCHG, CMPXCHG8B/16B.
+
+import type { Cpu } from '../cpu.js';
+import type { Insn } from '../insn.js';
+import { def } from '../table.js';
+import { RAX, RDX, RSP, RBP } from '../state.js';
+import { cond, getFlags, setFlags, CF, PF, AF, ZF, SF, DF, OF, AC, ID, TF, IF, ARITH } from '../flags.js';
+import { alu, SUB, ADD, TWO32, sext } from './arith.js';
+import { raiseUD, raiseGP } from '../fault.js';
+
+// ---- MOV -----------------------------------------------------------------------------------------
+
+function movEG(c: Cpu, i: Insn): void { const v = c.rdG(i); c.wrE(i, v, c.hi); }
+function movGE(c: Cpu, i: Insn): void { const v = c.rdE(i); c.wrG(i, v, c.hi); }
+function movEI(c: Cpu, i: Insn): void { c.wrE(i, i.imm, i.immHi); }
+function movRI(c: Cpu, i: Insn): void { c.setR(i.osize === 1 ? i.rmb : i.rm, i.osize, i.imm, i.immHi); }
+function movAO(c: Cpu, i: Insn): void { const v = c.rdMem(c.ea(i), i.osize); c.setR(RAX, i.osize, v, c.hi); }
+function movOA(c: Cpu, i: Insn): void { const v = c.getR(RAX, i.osize); c.wrMem(c.ea(i), i.osize, v, c.hi); }
+
+def(0, 0x88, { name: 'mov', fn: movEG, modrm: true, size: 'b' });
+def(0, 0x89, { name: 'mov', fn: movEG, modrm: true });
+def(0, 0x8a, { name: 'mov', fn: movGE, modrm: true, size: 'b' });
+def(0, 0x8b, { name: 'mov', fn: movGE, modrm: true });
+def(0, 0xc6, { name: 'mov', fn: movEI, size: 'b', imm: 'b' }, { reg: 0 });
+def(0, 0xc7, { name: 'mov', fn: movEI, imm: 'z' }, { reg: 0 });
+for (let r = 0; r < 8; r++) {
+  def(0, 0xb0 + r, { name: 'mov', fn: movRI, size: 'b', imm: 'b' });
+  def(0, 0xb8 + r, { name: 'mov', fn: movRI, imm: 'v' });
+}
+def(0, 0xa0, { name: 'mov', fn: movAO, size: 'b', imm: 'o' });
+def(0, 0xa1, { name: 'mov', fn: movAO, imm: 'o' });
+def(0, 0xa2, { name: 'mov', fn: movOA, size: 'b', imm: 'o' });
+def(0, 0xa3, { name: 'mov', fn: movOA, imm: 'o' });
+
+// MOV from/to segment registers: user code only reads them (e.g. mov %gs, %ax on i386).
+function movSegE(c: Cpu, i: Insn): void {
+  const sel = (c.mode64 ? [0, 0x33, 0x2b, 0, 0, 0] : [0x2b, 0x23, 0x2b, 0x2b, 0, 0x63])[i.reg & 7] ?? 0;   // Linux user selectors
+  c.wrE(i, sel, 0, i.mod === 3 ? i.osize : 2);
+}
+def(0, 0x8c, { name: 'mov', fn: movSegE, modrm: true });
+
+// ---- zero/sign extension ------------------------------------------------------------------------
+
+function movzx(c: Cpu, i: Insn): void { const v = c.rdE(i, i.ext); c.wrG(i, v, 0); }
+function movsx(c: Cpu, i: Insn): void {
+  const v = sext(c.rdE(i, i.ext), i.ext);
+  c.wrG(i, v, v < 0 ? -1 : 0);
+}
+function movsxd(c: Cpu, i: Insn): void {
+  const v = c.rdE(i, 4);
+  c.wrG(i, v, v < 0 ? -1 : 0);
+}
+def(1, 0xb6, { name: 'movzx', fn: movzx, modrm: true, ext: 1 });
+def(1, 0xb7, { name: 'movzx', fn: movzx, modrm: true, ext: 2 });
+def(1, 0xbe, { name: 'movsx', fn: movsx, modrm: true, ext: 1 });
+def(1, 0xbf, { name: 'movsx', fn: movsx, modrm: true, ext: 2 });
+def(0, 0x63, { name: 'movsxd', fn: movsxd, modrm: true, only: 64 });
+
+// ---- LEA (exact 64-bit arithmetic: compilers use it to add and multiply) -----------------------
+
+function lea(c: Cpu, i: Insn): void {
+  if (i.mod === 3) return raiseUD(c, i);
+  const r = c.r;
+  let lo = ((i.disp % TWO32) + TWO32) % TWO32, hi = Math.floor(i.disp / TWO32);
+  if (i.base >= 0) { lo += r[2 * i.base] >>> 0; hi += r[2 * i.base + 1]; }
+  if (i.index >= 0) { lo += (r[2 * i.index] >>> 0) * i.scale; hi += Math.imul(r[2 * i.index + 1], i.scale); }
+  hi = (hi + Math.floor(lo / TWO32)) | 0;
+  if (i.asize === 4) hi = 0;
+  c.wrG(i, lo | 0, hi);
+}
+def(0, 0x8d, { name: 'lea', fn: lea, modrm: true });
+
+// ---- XCHG ------------------------------------------------------------------------------------------
+
+function xchgEG(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const y = c.rdG(i, s), yh = c.hi;
+  c.wrAt(i, a, y, yh, s);
+  c.wrG(i, x, xh, s);
+}
+function xchgAR(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  if (i.rm === RAX && s !== 2) {
+    if (s === 4) c.setR(RAX, 4, c.r[0]);           // xchg eax, eax still zero-extends
+    return;
+  }
+  const x = c.getR(RAX, s), xh = c.hi;
+  const y = c.getR(i.rm, s), yh = c.hi;
+  c.setR(RAX, s, y, yh);
+  c.setR(i.rm, s, x, xh);
+}
+function nop(): void { /* nothing */ }
+def(0, 0x86, { name: 'xchg', fn: xchgEG, modrm: true, size: 'b' });
+def(0, 0x87, { name: 'xchg', fn: xchgEG, modrm: true });
+def(0, 0x90, { name: 'xchg', fn: xchgAR });
+def(0, 0x90, { name: 'pause', fn: nop }, { mandatory: 'F3' });
+for (let r = 1; r < 8; r++) def(0, 0x90 + r, { name: 'xchg', fn: xchgAR });
+
+// ---- CMOVcc, SETcc --------------------------------------------------------------------------------
+
+function cmov(c: Cpu, i: Insn): void {
+  const v = c.rdE(i), vh = c.hi;                        // the source is read (and can fault) either way
+  if (cond(c.f, i.ext)) c.wrG(i, v, vh);
+  else if (i.osize === 4) c.setR(i.reg, 4, c.r[2 * i.reg]);   // 32-bit destination is zero-extended anyway
+}
+function setcc(c: Cpu, i: Insn): void { c.wrE(i, cond(c.f, i.ext) ? 1 : 0, 0, 1); }
+for (let cc = 0; cc < 16; cc++) {
+  def(1, 0x40 + cc, { name: 'cmovcc', fn: cmov, modrm: true, ext: cc });
+  def(1, 0x90 + cc, { name: 'setcc', fn: setcc, modrm: true, size: 'b', ext: cc });
+}
+
+// ---- BSWAP, MOVBE ------------------------------------------------------------------------------------
+
+function bswap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+function bswap(c: Cpu, i: Insn): void {
+  const r = c.r, n = i.rm;
+  if (i.osize === 8) { const lo = r[2 * n]; r[2 * n] = bswap32(r[2 * n + 1]); r[2 * n + 1] = bswap32(lo); }
+  else if (i.osize === 4) c.setR(n, 4, bswap32(r[2 * n]));
+  else c.setR(n, 2, 0);                                   // BSWAP r16 is undefined; hardware gives 0
+}
+for (let r = 0; r < 8; r++) def(1, 0xc8 + r, { name: 'bswap', fn: bswap });
+
+function movbeLoad(c: Cpu, i: Insn): void {
+  const s = i.osize, v = c.rdE(i, s), vh = c.hi;
+  if (s === 8) c.wrG(i, bswap32(vh), bswap32(v));
+  else if (s === 4) c.wrG(i, bswap32(v), 0);
+  else c.wrG(i, ((v & 0xff) << 8) | ((v >> 8) & 0xff), 0);
+}
+function movbeStore(c: Cpu, i: Insn): void {
+  const s = i.osize, v = c.rdG(i, s), vh = c.hi;
+  if (s === 8) c.wrE(i, bswap32(vh), bswap32(v));
+  else if (s === 4) c.wrE(i, bswap32(v), 0);
+  else c.wrE(i, ((v & 0xff) << 8) | ((v >> 8) & 0xff), 0);
+}
+def(2, 0xf0, { name: 'movbe', fn: movbeLoad, modrm: true, form: 'mem' }, { mandatory: 'none' });
+def(2, 0xf1, { name: 'movbe', fn: movbeStore, modrm: true, form: 'mem' }, { mandatory: 'none' });
+
+// ---- CBW/CWDE/CDQE, CWD/CDQ/CQO ------------------------------------------------------------------
+
+function cbw(c: Cpu, i: Insn): void {
+  const r = c.r;
+  if (i.osize === 8) r[1] = r[0] >> 31;
+  else if (i.osize === 4) c.setR(RAX, 4, (r[0] << 16) >> 16);
+  else c.setR(RAX, 2, (r[0] << 24) >> 24);
+}
+function cwd(c: Cpu, i: Insn): void {
+  const r = c.r;
+  if (i.osize === 8) { const s = r[1] >> 31; c.setR(RDX, 8, s, s); }
+  else if (i.osize === 4) c.setR(RDX, 4, r[0] >> 31);
+  else c.setR(RDX, 2, (r[0] << 16) >> 31);
+}
+def(0, 0x98, { name: 'cbw', fn: cbw });
+def(0, 0x99, { name: 'cwd', fn: cwd });
+
+// ---- PUSH, POP ---------------------------------------------------------------------------------------
+
+function pushR(c: Cpu, i: Insn): void { const v = c.getR(i.rm, i.osize); c.push(i.osize, v, c.hi); }
+function popR(c: Cpu, i: Insn): void { const v = c.pop(i.osize); c.setR(i.rm, i.osize, v, c.hi); }
+function pushI(c: Cpu, i: Insn): void { c.push(i.osize, i.imm, i.immHi); }
+function pushE(c: Cpu, i: Insn): void { const v = c.rdE(i); c.push(i.osize, v, c.hi); }
+function popE(c: Cpu, i: Insn): void {
+  // the address is computed after RSP is incremented (SDM: POP m with RSP as base)
+  const v = c.pop(i.osize), vh = c.hi;
+  c.wrE(i, v, vh);
+}
+for (let r = 0; r < 8; r++) {
+  def(0, 0x50 + r, { name: 'push', fn: pushR, size: 'd64' });
+  def(0, 0x58 + r, { name: 'pop', fn: popR, size: 'd64' });
+}
+def(0, 0x68, { name: 'push', fn: pushI, size: 'd64', imm: 'z' });
+def(0, 0x6a, { name: 'push', fn: pushI, size: 'd64', imm: 'b' });
+def(0, 0xff, { name: 'push', fn: pushE, size: 'd64' }, { reg: 6 });
+def(0, 0x8f, { name: 'pop', fn: popE, size: 'd64' }, { reg: 0 });
+
+function pusha(c: Cpu, i: Insn): void {
+  const s = i.osize, sp = c.getR(RSP, s);
+  for (let n = 0; n < 8; n++) c.push(s, n === RSP ? sp : c.getR(n, s));
+}
+function popa(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  for (let n = 7; n >= 0; n--) { const v = c.pop(s); if (n !== RSP) c.setR(n, s, v); }
+}
+def(0, 0x60, { name: 'pusha', fn: pusha, only: 32 });
+def(0, 0x61, { name: 'popa', fn: popa, only: 32 });
+
+// ---- flags register ---------------------------------------------------------------------------------
+
+const USER_FLAGS = ARITH | DF | TF | AC | ID;
+function pushf(c: Cpu, i: Insn): void {
+  const v = getFlags(c.f) & ~(TF) ;
+  c.push(i.osize, i.osize === 2 ? v & 0xffff : v);
+}
+function popf(c: Cpu, i: Insn): void {
+  const v = c.pop(i.osize);
+  const old = getFlags(c.f);
+  const mask = i.osize === 2 ? USER_FLAGS & 0xffff : USER_FLAGS;
+  setFlags(c.f, ((old & ~mask) | (v & mask) | IF) & ~TF);
+}
+function lahf(c: Cpu): void {
+  const v = getFlags(c.f) & (SF | ZF | AF | PF | CF);
+  c.setR(16, 1, v | 2);                                   // byte encoding 16 is AH
+}
+function sahf(c: Cpu): void {
+  const ah = (c.r[0] >> 8) & 0xff;
+  const m = SF | ZF | AF | PF | CF;
+  setFlags(c.f, (getFlags(c.f) & ~m) | (ah & m));
+}
+def(0, 0x9c, { name: 'pushf', fn: pushf, size: 'd64' });
+def(0, 0x9d, { name: 'popf', fn: popf, size: 'd64' });
+def(0, 0x9e, { name: 'sahf', fn: sahf });
+def(0, 0x9f, { name: 'lahf', fn: lahf });
+void OF;
+
+// ---- XADD, CMPXCHG -------------------------------------------------------------------------------------
+
+function xadd(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const y = c.rdG(i, s), yh = c.hi;
+  const r = alu(c, ADD, s, x, xh, y, yh), rh = c.hi;
+  c.wrG(i, x, xh, s);
+  c.wrAt(i, a, r, rh, s);
+}
+def(1, 0xc0, { name: 'xadd', fn: xadd, modrm: true, size: 'b' });
+def(1, 0xc1, { name: 'xadd', fn: xadd, modrm: true });
+
+function cmpxchg(c: Cpu, i: Insn): void {
+  const s = i.osize;
+  const a = i.mod === 3 ? 0 : c.ea(i);
+  const x = c.rdAt(i, a, s), xh = c.hi;
+  const acc = c.getR(RAX, s), acch = c.hi;
+  alu(c, SUB, s, acc, acch, x, xh);
+  const eq = s === 8 ? (acc === x && acch === xh) : ((acc ^ x) & (s === 4 ? -1 : (1 << (s * 8)) - 1)) === 0;
+  if (eq) {
+    const y = c.rdG(i, s), yh = c.hi;
+    c.wrAt(i, a, y, yh, s);
+  } else {
+    if (i.mod !== 3) c.wrAt(i, a, x, xh, s);             // the processor always writes back
+    c.setR(RAX, s, x, xh);
+  }
+}
+def(1, 0xb0, { name: 'cmpxchg', fn: cmpxchg, modrm: true, size: 'b' });
+def(1, 0xb1, { name: 'cmpxchg', fn: cmpxchg, modrm: true });
+
+/** CMPXCHG8B (EDX:EAX vs m64) and, with REX.W, CMPXCHG16B (RDX:RAX vs m128, 16-byte aligned). */
+function cmpxchgNb(c: Cpu, i: Insn): void {
+  const a = c.ea(i), r = c.r, m = c.mem;
+  const fl = getFlags(c.f);
+  if (i.osize === 8) {
+    if (a % 16 !== 0) raiseGP();
+    const w0 = m.read32(a), w1 = m.read32(a + 4), w2 = m.read32(a + 8), w3 = m.read32(a + 12);
+    if (w0 === r[0] && w1 === r[1] && w2 === r[4] && w3 === r[5]) {
+      m.write64(a, r[6], r[7]); m.write64(a + 8, r[2], r[3]);
+      setFlags(c.f, fl | ZF);
+    } else {
+      m.write64(a, w0, w1); m.write64(a + 8, w2, w3);
+      r[0] = w0; r[1] = w1; r[4] = w2; r[5] = w3;
+      setFlags(c.f, fl & ~ZF);
+    }
+    return;
+  }
+  const lo = m.read32(a), hi = m.read32(a + 4);
+  if (lo === r[0] && hi === r[4]) {
+    m.write64(a, r[6], r[2]);                              // ECX:EBX
+    setFlags(c.f, fl | ZF);
+  } else {
+    m.write64(a, lo, hi);
+    c.setR(RAX, 4, lo); c.setR(RDX, 4, hi);
+    setFlags(c.f, fl & ~ZF);
+  }
+}
+def(1, 0xc7, { name: 'cmpxchg8b', fn: cmpxchgNb, form: 'mem', size: 'y' }, { reg: 1 });
+void RBP; void CF;
