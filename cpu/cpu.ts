@@ -113,6 +113,15 @@ export class Cpu {
       a = i.next;
       if (i.ends) break;
     }
+    // flag liveness: an instruction's flags are dead when a later one in the block overwrites
+    // all six before anything could read them (the block end counts as a read)
+    let live = true;
+    for (let k = insns.length - 1; k >= 0; k--) {
+      const i = insns[k];
+      i.flagsDead = !live;
+      if (i.flagFx === 'w') live = false;
+      else if (i.flagFx !== 'n') live = true;
+    }
     const blk = { insns };
     (this.mem.blocks as Map<number, Block>).set(start, blk);
     return blk;

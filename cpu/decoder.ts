@@ -131,7 +131,8 @@ function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
   if (d.imm) decodeImm(rd, i, d, mode64);
   i.ext = d.ext ?? 0;
   i.ends = d.ends ?? false;
-  i.fn = d.fn;
+  i.flagFx = d.flags ?? '';
+  i.fn = (d.spec && d.spec(i)) || d.fn;
 }
 
 function decodeMem(rd: Reader, i: Insn, m: number, mode64: boolean, rexX: number, rexB: number): void {

@@ -56,6 +56,10 @@ export class Insn {
   vexL = 0;
   /** True for instructions that end a decoded block (branches, syscall, ...). */
   ends = false;
+  /** Flag effect class from the table ('w', 'n' or '' for may-read), for the liveness pass. */
+  flagFx = '';
+  /** Set by the liveness pass: no later instruction can observe the flags this one writes. */
+  flagsDead = false;
 
   constructor(fn: Handler) { this.fn = fn; }
 }

@@ -32,6 +32,11 @@ export interface OpDef {
   only?: 64 | 32;
   /** Only with mod == 3 (register form) or only with a memory operand. */
   form?: 'reg' | 'mem';
+  /** Flag effects for the block-local liveness pass: 'w' writes all six arithmetic flags and
+   *  reads none; 'n' neither reads nor writes them. Absent: may read them (conservative). */
+  flags?: 'w' | 'n';
+  /** Returns a handler specialised for this decoded instance (size, register forms), or undefined. */
+  spec?: (i: import('./insn.js').Insn) => Handler | undefined;
 }
 
 export interface Slot {

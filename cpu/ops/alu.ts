@@ -44,18 +44,48 @@ function aluEI(c: Cpu, i: Insn): void {
   if (i.ext !== CMP) c.wrAt(i, a, r, c.hi, s);
 }
 
+// Specialised register forms (the common case in compiled code): no operand-kind dispatch.
+function aluRR32(c: Cpu, i: Insn, dst: number, src: number): void {
+  const r = c.r, a = r[2 * dst], b = r[2 * src];
+  const x = alu(c, i.ext, 4, a, 0, b, 0);
+  if (i.ext !== CMP) { r[2 * dst] = x; r[2 * dst + 1] = 0; }
+}
+function aluRR64(c: Cpu, i: Insn, dst: number, src: number): void {
+  const r = c.r;
+  const x = alu(c, i.ext, 8, r[2 * dst], r[2 * dst + 1], r[2 * src], r[2 * src + 1]);
+  if (i.ext !== CMP) { r[2 * dst] = x; r[2 * dst + 1] = c.hi; }
+}
+function aluEG32r(c: Cpu, i: Insn): void { aluRR32(c, i, i.rm, i.reg); }
+function aluEG64r(c: Cpu, i: Insn): void { aluRR64(c, i, i.rm, i.reg); }
+function aluGE32r(c: Cpu, i: Insn): void { aluRR32(c, i, i.reg, i.rm); }
+function aluGE64r(c: Cpu, i: Insn): void { aluRR64(c, i, i.reg, i.rm); }
+function aluEI32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = 2 * i.rm;
+  const x = alu(c, i.ext, 4, r[n], 0, i.imm, 0);
+  if (i.ext !== CMP) { r[n] = x; r[n + 1] = 0; }
+}
+function aluEI64r(c: Cpu, i: Insn): void {
+  const r = c.r, n = 2 * i.rm;
+  const x = alu(c, i.ext, 8, r[n], r[n + 1], i.imm, i.immHi);
+  if (i.ext !== CMP) { r[n] = x; r[n + 1] = c.hi; }
+}
+const specEG = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluEG32r : i.osize === 8 ? aluEG64r : undefined;
+const specGE = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluGE32r : i.osize === 8 ? aluGE64r : undefined;
+const specEI = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluEI32r : i.osize === 8 ? aluEI64r : undefined;
+
 for (let op = 0; op < 8; op++) {
   const base = op * 8, name = NAMES[op];
-  def(0, base + 0, { name, fn: aluEG, modrm: true, size: 'b', ext: op });
-  def(0, base + 1, { name, fn: aluEG, modrm: true, ext: op });
-  def(0, base + 2, { name, fn: aluGE, modrm: true, size: 'b', ext: op });
-  def(0, base + 3, { name, fn: aluGE, modrm: true, ext: op });
-  def(0, base + 4, { name, fn: aluAI, size: 'b', imm: 'b', ext: op });
-  def(0, base + 5, { name, fn: aluAI, imm: 'z', ext: op });
-  def(0, 0x80, { name, fn: aluEI, size: 'b', imm: 'b', ext: op }, { reg: op });
-  def(0, 0x81, { name, fn: aluEI, imm: 'z', ext: op }, { reg: op });
-  def(0, 0x82, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, only: 32 }, { reg: op });
-  def(0, 0x83, { name, fn: aluEI, imm: 'b', ext: op }, { reg: op });
+  const flags = op === 2 || op === 3 ? undefined : 'w' as const;     // ADC/SBB read CF
+  def(0, base + 0, { name, fn: aluEG, modrm: true, size: 'b', ext: op, flags });
+  def(0, base + 1, { name, fn: aluEG, modrm: true, ext: op, flags, spec: specEG });
+  def(0, base + 2, { name, fn: aluGE, modrm: true, size: 'b', ext: op, flags });
+  def(0, base + 3, { name, fn: aluGE, modrm: true, ext: op, flags, spec: specGE });
+  def(0, base + 4, { name, fn: aluAI, size: 'b', imm: 'b', ext: op, flags });
+  def(0, base + 5, { name, fn: aluAI, imm: 'z', ext: op, flags });
+  def(0, 0x80, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, flags }, { reg: op });
+  def(0, 0x81, { name, fn: aluEI, imm: 'z', ext: op, flags, spec: specEI }, { reg: op });
+  def(0, 0x82, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, only: 32, flags }, { reg: op });
+  def(0, 0x83, { name, fn: aluEI, imm: 'b', ext: op, flags, spec: specEI }, { reg: op });
 }
 
 // ---- TEST ------------------------------------------------------------------------------------
@@ -79,14 +109,14 @@ function testEI(c: Cpu, i: Insn): void {
   const x = c.rdE(i, s), xh = c.hi;
   testSet(c, s, x & i.imm, xh & i.immHi);
 }
-def(0, 0x84, { name: 'test', fn: testEG, modrm: true, size: 'b' });
-def(0, 0x85, { name: 'test', fn: testEG, modrm: true });
-def(0, 0xa8, { name: 'test', fn: testAI, size: 'b', imm: 'b' });
-def(0, 0xa9, { name: 'test', fn: testAI, imm: 'z' });
-def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b' }, { reg: 0 });
-def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b' }, { reg: 1 });
-def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z' }, { reg: 0 });
-def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z' }, { reg: 1 });
+def(0, 0x84, { name: 'test', fn: testEG, modrm: true, size: 'b', flags: 'w' });
+def(0, 0x85, { name: 'test', fn: testEG, modrm: true, flags: 'w' });
+def(0, 0xa8, { name: 'test', fn: testAI, size: 'b', imm: 'b', flags: 'w' });
+def(0, 0xa9, { name: 'test', fn: testAI, imm: 'z', flags: 'w' });
+def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b', flags: 'w' }, { reg: 0 });
+def(0, 0xf6, { name: 'test', fn: testEI, size: 'b', imm: 'b', flags: 'w' }, { reg: 1 });
+def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z', flags: 'w' }, { reg: 0 });
+def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z', flags: 'w' }, { reg: 1 });
 
 // ---- NOT, NEG ----------------------------------------------------------------------------------
 
@@ -110,10 +140,10 @@ function neg(c: Cpu, i: Insn): void {
     c.wrAt(i, a, r, 0, s);
   }
 }
-def(0, 0xf6, { name: 'not', fn: not, size: 'b' }, { reg: 2 });
-def(0, 0xf7, { name: 'not', fn: not }, { reg: 2 });
-def(0, 0xf6, { name: 'neg', fn: neg, size: 'b' }, { reg: 3 });
-def(0, 0xf7, { name: 'neg', fn: neg }, { reg: 3 });
+def(0, 0xf6, { name: 'not', fn: not, size: 'b', flags: 'n' }, { reg: 2 });
+def(0, 0xf7, { name: 'not', fn: not, flags: 'n' }, { reg: 2 });
+def(0, 0xf6, { name: 'neg', fn: neg, size: 'b', flags: 'w' }, { reg: 3 });
+def(0, 0xf7, { name: 'neg', fn: neg, flags: 'w' }, { reg: 3 });
 
 // ---- INC, DEC ----------------------------------------------------------------------------------
 

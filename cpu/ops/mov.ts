@@ -18,20 +18,33 @@ function movRI(c: Cpu, i: Insn): void { c.setR(i.osize === 1 ? i.rmb : i.rm, i.o
 function movAO(c: Cpu, i: Insn): void { const v = c.rdMem(c.ea(i), i.osize); c.setR(RAX, i.osize, v, c.hi); }
 function movOA(c: Cpu, i: Insn): void { const v = c.getR(RAX, i.osize); c.wrMem(c.ea(i), i.osize, v, c.hi); }
 
-def(0, 0x88, { name: 'mov', fn: movEG, modrm: true, size: 'b' });
-def(0, 0x89, { name: 'mov', fn: movEG, modrm: true });
-def(0, 0x8a, { name: 'mov', fn: movGE, modrm: true, size: 'b' });
-def(0, 0x8b, { name: 'mov', fn: movGE, modrm: true });
-def(0, 0xc6, { name: 'mov', fn: movEI, size: 'b', imm: 'b' }, { reg: 0 });
-def(0, 0xc7, { name: 'mov', fn: movEI, imm: 'z' }, { reg: 0 });
+// register and plain-memory forms without operand dispatch
+function movRR32(c: Cpu, i: Insn, d: number, s: number): void { const r = c.r; r[2 * d] = r[2 * s]; r[2 * d + 1] = 0; }
+function movRR64(c: Cpu, i: Insn, d: number, s: number): void { const r = c.r; r[2 * d] = r[2 * s]; r[2 * d + 1] = r[2 * s + 1]; }
+function movEG32r(c: Cpu, i: Insn): void { movRR32(c, i, i.rm, i.reg); }
+function movEG64r(c: Cpu, i: Insn): void { movRR64(c, i, i.rm, i.reg); }
+function movGE32r(c: Cpu, i: Insn): void { movRR32(c, i, i.reg, i.rm); }
+function movGE64r(c: Cpu, i: Insn): void { movRR64(c, i, i.reg, i.rm); }
+function movEG32m(c: Cpu, i: Insn): void { c.mem.write32(c.ea(i), c.r[2 * i.reg]); }
+function movEG64m(c: Cpu, i: Insn): void { c.mem.write64(c.ea(i), c.r[2 * i.reg], c.r[2 * i.reg + 1]); }
+function movGE32m(c: Cpu, i: Insn): void { const r = c.r; r[2 * i.reg] = c.mem.read32(c.ea(i)); r[2 * i.reg + 1] = 0; }
+function movGE64m(c: Cpu, i: Insn): void { const r = c.r, m = c.mem; r[2 * i.reg] = m.read64(c.ea(i)); r[2 * i.reg + 1] = m.hi; }
+const specMovEG = (i: Insn) => i.osize === 4 ? (i.mod === 3 ? movEG32r : movEG32m) : i.osize === 8 ? (i.mod === 3 ? movEG64r : movEG64m) : undefined;
+const specMovGE = (i: Insn) => i.osize === 4 ? (i.mod === 3 ? movGE32r : movGE32m) : i.osize === 8 ? (i.mod === 3 ? movGE64r : movGE64m) : undefined;
+def(0, 0x88, { flags: 'n', name: 'mov', fn: movEG, modrm: true, size: 'b' });
+def(0, 0x89, { flags: 'n', name: 'mov', fn: movEG, modrm: true, spec: specMovEG });
+def(0, 0x8a, { flags: 'n', name: 'mov', fn: movGE, modrm: true, size: 'b' });
+def(0, 0x8b, { flags: 'n', name: 'mov', fn: movGE, modrm: true, spec: specMovGE });
+def(0, 0xc6, { flags: 'n', name: 'mov', fn: movEI, size: 'b', imm: 'b' }, { reg: 0 });
+def(0, 0xc7, { flags: 'n', name: 'mov', fn: movEI, imm: 'z' }, { reg: 0 });
 for (let r = 0; r < 8; r++) {
-  def(0, 0xb0 + r, { name: 'mov', fn: movRI, size: 'b', imm: 'b' });
-  def(0, 0xb8 + r, { name: 'mov', fn: movRI, imm: 'v' });
+  def(0, 0xb0 + r, { flags: 'n', name: 'mov', fn: movRI, size: 'b', imm: 'b' });
+  def(0, 0xb8 + r, { flags: 'n', name: 'mov', fn: movRI, imm: 'v' });
 }
-def(0, 0xa0, { name: 'mov', fn: movAO, size: 'b', imm: 'o' });
-def(0, 0xa1, { name: 'mov', fn: movAO, imm: 'o' });
-def(0, 0xa2, { name: 'mov', fn: movOA, size: 'b', imm: 'o' });
-def(0, 0xa3, { name: 'mov', fn: movOA, imm: 'o' });
+def(0, 0xa0, { flags: 'n', name: 'mov', fn: movAO, size: 'b', imm: 'o' });
+def(0, 0xa1, { flags: 'n', name: 'mov', fn: movAO, imm: 'o' });
+def(0, 0xa2, { flags: 'n', name: 'mov', fn: movOA, size: 'b', imm: 'o' });
+def(0, 0xa3, { flags: 'n', name: 'mov', fn: movOA, imm: 'o' });
 
 // MOV from/to segment registers: user code only reads them (e.g. mov %gs, %ax on i386).
 function movSegE(c: Cpu, i: Insn): void {
@@ -51,11 +64,11 @@ function movsxd(c: Cpu, i: Insn): void {
   const v = c.rdE(i, 4);
   c.wrG(i, v, v < 0 ? -1 : 0);
 }
-def(1, 0xb6, { name: 'movzx', fn: movzx, modrm: true, ext: 1 });
-def(1, 0xb7, { name: 'movzx', fn: movzx, modrm: true, ext: 2 });
-def(1, 0xbe, { name: 'movsx', fn: movsx, modrm: true, ext: 1 });
-def(1, 0xbf, { name: 'movsx', fn: movsx, modrm: true, ext: 2 });
-def(0, 0x63, { name: 'movsxd', fn: movsxd, modrm: true, only: 64 });
+def(1, 0xb6, { flags: 'n', name: 'movzx', fn: movzx, modrm: true, ext: 1 });
+def(1, 0xb7, { flags: 'n', name: 'movzx', fn: movzx, modrm: true, ext: 2 });
+def(1, 0xbe, { flags: 'n', name: 'movsx', fn: movsx, modrm: true, ext: 1 });
+def(1, 0xbf, { flags: 'n', name: 'movsx', fn: movsx, modrm: true, ext: 2 });
+def(0, 0x63, { flags: 'n', name: 'movsxd', fn: movsxd, modrm: true, only: 64 });
 
 // ---- LEA (exact 64-bit arithmetic: compilers use it to add and multiply) -----------------------
 
@@ -69,7 +82,7 @@ function lea(c: Cpu, i: Insn): void {
   if (i.asize === 4) hi = 0;
   c.wrG(i, lo | 0, hi);
 }
-def(0, 0x8d, { name: 'lea', fn: lea, modrm: true });
+def(0, 0x8d, { flags: 'n', name: 'lea', fn: lea, modrm: true });
 
 // ---- XCHG ------------------------------------------------------------------------------------------
 
@@ -93,11 +106,11 @@ function xchgAR(c: Cpu, i: Insn): void {
   c.setR(i.rm, s, x, xh);
 }
 function nop(): void { /* nothing */ }
-def(0, 0x86, { name: 'xchg', fn: xchgEG, modrm: true, size: 'b' });
-def(0, 0x87, { name: 'xchg', fn: xchgEG, modrm: true });
-def(0, 0x90, { name: 'xchg', fn: xchgAR });
+def(0, 0x86, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, size: 'b' });
+def(0, 0x87, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true });
+def(0, 0x90, { flags: 'n', name: 'xchg', fn: xchgAR });
 def(0, 0x90, { name: 'pause', fn: nop }, { mandatory: 'F3' });
-for (let r = 1; r < 8; r++) def(0, 0x90 + r, { name: 'xchg', fn: xchgAR });
+for (let r = 1; r < 8; r++) def(0, 0x90 + r, { flags: 'n', name: 'xchg', fn: xchgAR });
 
 // ---- CMOVcc, SETcc --------------------------------------------------------------------------------
 
@@ -123,7 +136,7 @@ function bswap(c: Cpu, i: Insn): void {
   else if (i.osize === 4) c.setR(n, 4, bswap32(r[2 * n]));
   else c.setR(n, 2, 0);                                   // BSWAP r16 is undefined; hardware gives 0
 }
-for (let r = 0; r < 8; r++) def(1, 0xc8 + r, { name: 'bswap', fn: bswap });
+for (let r = 0; r < 8; r++) def(1, 0xc8 + r, { flags: 'n', name: 'bswap', fn: bswap });
 
 function movbeLoad(c: Cpu, i: Insn): void {
   const s = i.osize, v = c.rdE(i, s), vh = c.hi;
@@ -137,8 +150,8 @@ function movbeStore(c: Cpu, i: Insn): void {
   else if (s === 4) c.wrE(i, bswap32(v), 0);
   else c.wrE(i, ((v & 0xff) << 8) | ((v >> 8) & 0xff), 0);
 }
-def(2, 0xf0, { name: 'movbe', fn: movbeLoad, modrm: true, form: 'mem' }, { mandatory: 'none' });
-def(2, 0xf1, { name: 'movbe', fn: movbeStore, modrm: true, form: 'mem' }, { mandatory: 'none' });
+def(2, 0xf0, { flags: 'n', name: 'movbe', fn: movbeLoad, modrm: true, form: 'mem' }, { mandatory: 'none' });
+def(2, 0xf1, { flags: 'n', name: 'movbe', fn: movbeStore, modrm: true, form: 'mem' }, { mandatory: 'none' });
 
 // ---- CBW/CWDE/CDQE, CWD/CDQ/CQO ------------------------------------------------------------------
 
@@ -154,8 +167,8 @@ function cwd(c: Cpu, i: Insn): void {
   else if (i.osize === 4) c.setR(RDX, 4, r[0] >> 31);
   else c.setR(RDX, 2, (r[0] << 16) >> 31);
 }
-def(0, 0x98, { name: 'cbw', fn: cbw });
-def(0, 0x99, { name: 'cwd', fn: cwd });
+def(0, 0x98, { flags: 'n', name: 'cbw', fn: cbw });
+def(0, 0x99, { flags: 'n', name: 'cwd', fn: cwd });
 
 // ---- PUSH, POP ---------------------------------------------------------------------------------------
 
@@ -169,13 +182,13 @@ function popE(c: Cpu, i: Insn): void {
   c.wrE(i, v, vh);
 }
 for (let r = 0; r < 8; r++) {
-  def(0, 0x50 + r, { name: 'push', fn: pushR, size: 'd64' });
-  def(0, 0x58 + r, { name: 'pop', fn: popR, size: 'd64' });
+  def(0, 0x50 + r, { flags: 'n', name: 'push', fn: pushR, size: 'd64' });
+  def(0, 0x58 + r, { flags: 'n', name: 'pop', fn: popR, size: 'd64' });
 }
-def(0, 0x68, { name: 'push', fn: pushI, size: 'd64', imm: 'z' });
-def(0, 0x6a, { name: 'push', fn: pushI, size: 'd64', imm: 'b' });
-def(0, 0xff, { name: 'push', fn: pushE, size: 'd64' }, { reg: 6 });
-def(0, 0x8f, { name: 'pop', fn: popE, size: 'd64' }, { reg: 0 });
+def(0, 0x68, { flags: 'n', name: 'push', fn: pushI, size: 'd64', imm: 'z' });
+def(0, 0x6a, { flags: 'n', name: 'push', fn: pushI, size: 'd64', imm: 'b' });
+def(0, 0xff, { flags: 'n', name: 'push', fn: pushE, size: 'd64' }, { reg: 6 });
+def(0, 0x8f, { flags: 'n', name: 'pop', fn: popE, size: 'd64' }, { reg: 0 });
 
 function pusha(c: Cpu, i: Insn): void {
   const s = i.osize, sp = c.getR(RSP, s);
@@ -227,8 +240,8 @@ function xadd(c: Cpu, i: Insn): void {
   c.wrG(i, x, xh, s);
   c.wrAt(i, a, r, rh, s);
 }
-def(1, 0xc0, { name: 'xadd', fn: xadd, modrm: true, size: 'b' });
-def(1, 0xc1, { name: 'xadd', fn: xadd, modrm: true });
+def(1, 0xc0, { flags: 'w', name: 'xadd', fn: xadd, modrm: true, size: 'b' });
+def(1, 0xc1, { flags: 'w', name: 'xadd', fn: xadd, modrm: true });
 
 function cmpxchg(c: Cpu, i: Insn): void {
   const s = i.osize;
@@ -245,8 +258,8 @@ function cmpxchg(c: Cpu, i: Insn): void {
     c.setR(RAX, s, x, xh);
   }
 }
-def(1, 0xb0, { name: 'cmpxchg', fn: cmpxchg, modrm: true, size: 'b' });
-def(1, 0xb1, { name: 'cmpxchg', fn: cmpxchg, modrm: true });
+def(1, 0xb0, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true, size: 'b' });
+def(1, 0xb1, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true });
 
 /** CMPXCHG8B (EDX:EAX vs m64) and, with REX.W, CMPXCHG16B (RDX:RAX vs m128, 16-byte aligned). */
 function cmpxchgNb(c: Cpu, i: Insn): void {

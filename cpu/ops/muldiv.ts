@@ -94,9 +94,9 @@ function imulGEI(c: Cpu, i: Insn): void {
   const x = c.rdE(i), xh = c.hi;
   imulTrunc(c, i, x, xh, i.imm, i.immHi);
 }
-def(1, 0xaf, { name: 'imul', fn: imulGE, modrm: true });
-def(0, 0x69, { name: 'imul', fn: imulGEI, modrm: true, imm: 'z' });
-def(0, 0x6b, { name: 'imul', fn: imulGEI, modrm: true, imm: 'b' });
+def(1, 0xaf, { flags: 'w', name: 'imul', fn: imulGE, modrm: true });
+def(0, 0x69, { flags: 'w', name: 'imul', fn: imulGEI, modrm: true, imm: 'z' });
+def(0, 0x6b, { flags: 'w', name: 'imul', fn: imulGEI, modrm: true, imm: 'b' });
 
 // ---- DIV / IDIV -----------------------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ function shiftOp(c: Cpu, i: Insn, count: number): void {
       cf = count <= bits ? (bits - count < 32 ? (v >>> (bits - count)) & 1 : 0) : 0;
       of = ((r >>> (bits - 1)) & 1) ^ cf;
     }
-    setResult(c.f, s, r, rh, cf, of);
+    if (!i.flagsDead) setResult(c.f, s, r, rh, cf, of);
   } else if (op === 5) {                                        // SHR
     if (s === 8) { r = shr64(x, xh, count); rh = outHi; cf = bit64(x, xh, count - 1); of = xh >>> 31; }
     else {
@@ -58,7 +58,7 @@ function shiftOp(c: Cpu, i: Insn, count: number): void {
       cf = count - 1 < 32 ? (v >>> (count - 1)) & 1 : 0;
       of = (v >>> (bits - 1)) & 1;
     }
-    setResult(c.f, s, r, rh, cf, of);
+    if (!i.flagsDead) setResult(c.f, s, r, rh, cf, of);
   } else if (op === 7) {                                        // SAR
     if (s === 8) { r = sar64(x, xh, count); rh = outHi; cf = bit64(x, xh, count - 1); }
     else {
@@ -67,7 +67,7 @@ function shiftOp(c: Cpu, i: Insn, count: number): void {
       cf = (v >> Math.min(count - 1, 31)) & 1;
     }
     of = 0;
-    setResult(c.f, s, r, rh, cf, of);
+    if (!i.flagsDead) setResult(c.f, s, r, rh, cf, of);
   } else {
     rotate(c, i, op, x, xh, count);
     r = rotLo; rh = c.hi;
@@ -79,8 +79,7 @@ let rotLo = 0;
 
 function rotate(c: Cpu, i: Insn, op: number, x: number, xh: number, count: number): void {
   const s = i.osize, bits = s * 8;
-  let fl = getFlags(c.f);
-  let cfIn = fl & CF;
+  let cfIn = op >= 2 ? getFlags(c.f) & CF : 0;
   let lo = 0, hi = 0, cf = 0, of = 0;
   if (op === 0 || op === 1) {                                   // ROL / ROR (count mod width)
     const n = count % bits;
@@ -118,8 +117,7 @@ function rotate(c: Cpu, i: Insn, op: number, x: number, xh: number, count: numbe
     else { const msb2 = s === 8 ? (hi >>> 30) & 1 : (lo >>> (bits - 2)) & 1; of = msb ^ msb2; }
     if (n === 0) { rotLo = x; c.hi = xh; return; }
   }
-  fl = (fl & ~(CF | OF)) | cf | (of << 11);
-  setFlags(c.f, fl);
+  if (!i.flagsDead) setFlags(c.f, (getFlags(c.f) & ~(CF | OF)) | cf | (of << 11));
   rotLo = lo;
   c.hi = hi;
 }
@@ -128,13 +126,20 @@ function grp2Imm(c: Cpu, i: Insn): void { shiftOp(c, i, i.imm); }
 function grp2One(c: Cpu, i: Insn): void { shiftOp(c, i, 1); }
 function grp2Cl(c: Cpu, i: Insn): void { shiftOp(c, i, c.r[2 * RCX] & 0xff); }
 
+/** A shift (not rotate) by a non-zero constant writes all six flags: lets the liveness pass see it. */
+function specShiftImm(i: Insn): undefined {
+  const count = (i.op === 0xd0 || i.op === 0xd1 ? 1 : i.imm) & (i.osize === 8 ? 63 : 31);
+  if (i.ext >= 4 && count !== 0) i.flagFx = 'w';
+  return undefined;
+}
+
 const NAMES = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'];
 for (let op = 0; op < 8; op++) {
   const name = NAMES[op];
-  def(0, 0xc0, { name, fn: grp2Imm, size: 'b', imm: 'ub', ext: op }, { reg: op });
-  def(0, 0xc1, { name, fn: grp2Imm, imm: 'ub', ext: op }, { reg: op });
-  def(0, 0xd0, { name, fn: grp2One, size: 'b', ext: op }, { reg: op });
-  def(0, 0xd1, { name, fn: grp2One, ext: op }, { reg: op });
+  def(0, 0xc0, { name, fn: grp2Imm, size: 'b', imm: 'ub', ext: op, spec: specShiftImm }, { reg: op });
+  def(0, 0xc1, { name, fn: grp2Imm, imm: 'ub', ext: op, spec: specShiftImm }, { reg: op });
+  def(0, 0xd0, { name, fn: grp2One, size: 'b', ext: op, spec: specShiftImm }, { reg: op });
+  def(0, 0xd1, { name, fn: grp2One, ext: op, spec: specShiftImm }, { reg: op });
   def(0, 0xd2, { name, fn: grp2Cl, size: 'b', ext: op }, { reg: op });
   def(0, 0xd3, { name, fn: grp2Cl, ext: op }, { reg: op });
 }
