@@ -1,10 +1,10 @@
 // ADD OR ADC SBB AND SUB XOR CMP in all their encodings, TEST, INC, DEC, NEG, NOT.
 
 import type { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import type { Insn, Handler } from '../insn.js';
 import { def } from '../table.js';
 import { alu, CMP, neg64, negHi } from './arith.js';
-import { setLazy, setIncDec, K_LOGIC, K_INC, K_DEC, K_SUB } from '../flags.js';
+import { setLazy, setIncDec, K_LOGIC, K_INC, K_DEC, K_SUB, K_ADD } from '../flags.js';
 
 const NAMES = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
 
@@ -69,9 +69,31 @@ function aluEI64r(c: Cpu, i: Insn): void {
   const x = alu(c, i.ext, 8, r[n], r[n + 1], i.imm, i.immHi);
   if (i.ext !== CMP) { r[n] = x; r[n + 1] = c.hi; }
 }
-const specEG = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluEG32r : i.osize === 8 ? aluEG64r : undefined;
-const specGE = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluGE32r : i.osize === 8 ? aluGE64r : undefined;
-const specEI = (i: Insn) => i.mod !== 3 ? undefined : i.osize === 4 ? aluEI32r : i.osize === 8 ? aluEI64r : undefined;
+/** 32-bit register forms of ADD SUB AND OR XOR CMP as one function per (operation, form), made
+ *  from source text so each is a separate function V8 can inline into threaded blocks; the lazy
+ *  flags record is written directly (only the words a 4-byte record uses). */
+const FAST32 = new Map<string, Handler>();
+{
+  const OPS: Record<number, [string, number, boolean]> = {
+    0: ['+', K_ADD, true], 5: ['-', K_SUB, true], 7: ['-', K_SUB, false],
+    4: ['&', K_LOGIC, true], 1: ['|', K_LOGIC, true], 6: ['^', K_LOGIC, true],
+  };
+  const FORMS: Record<string, [string, string]> = {
+    EG: ['2 * i.rm', 'r[2 * i.reg]'], GE: ['2 * i.reg', 'r[2 * i.rm]'], EI: ['2 * i.rm', 'i.imm'],
+  };
+  for (const [op, [sym, kind, store]] of Object.entries(OPS)) {
+    for (const [form, [dst, src]] of Object.entries(FORMS)) {
+      const flags = kind === K_LOGIC ? `f[0] = ${kind}; f[1] = 4; f[2] = x;` : `f[0] = ${kind}; f[1] = 4; f[2] = x; f[4] = a; f[6] = b;`;
+      const body = `const r = c.r, f = c.f, d = ${dst}; const a = r[d], b = ${src}; const x = (a ${sym} b) | 0; ${flags}` +
+        (store ? ' r[d] = x; r[d + 1] = 0;' : '');
+      FAST32.set(`${op}${form}`, new Function('c', 'i', body) as Handler);
+    }
+  }
+}
+const fast = (i: Insn, form: string) => (i.mod === 3 && i.osize === 4 ? FAST32.get(`${i.ext}${form}`) : undefined);
+const specEG = (i: Insn) => fast(i, 'EG') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluEG32r : i.osize === 8 ? aluEG64r : undefined);
+const specGE = (i: Insn) => fast(i, 'GE') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluGE32r : i.osize === 8 ? aluGE64r : undefined);
+const specEI = (i: Insn) => fast(i, 'EI') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluEI32r : i.osize === 8 ? aluEI64r : undefined);
 
 for (let op = 0; op < 8; op++) {
   const base = op * 8, name = NAMES[op];

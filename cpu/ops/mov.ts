@@ -2,7 +2,7 @@
 // CBW/CWD families, PUSH/POP, PUSHF/POPF, LAHF/SAHF, XADD, CMPXCHG, CMPXCHG8B/16B.
 
 import type { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import type { Insn, Handler } from '../insn.js';
 import { def } from '../table.js';
 import { RAX, RDX, RSP, RBP } from '../state.js';
 import { cond, getFlags, setFlags, CF, PF, AF, ZF, SF, DF, OF, AC, ID, TF, IF, ARITH } from '../flags.js';
@@ -82,7 +82,34 @@ function lea(c: Cpu, i: Insn): void {
   if (i.asize === 4) hi = 0;
   c.wrG(i, lo | 0, hi);
 }
-def(0, 0x8d, { flags: 'n', name: 'lea', fn: lea, modrm: true });
+// LEA base + disp / base + index*scale + disp with 64-bit address and operand size
+function lea64b(c: Cpu, i: Insn): void {
+  const r = c.r, b = 2 * i.base;
+  const lo = (r[b] >>> 0) + (i.disp >>> 0);
+  r[2 * i.reg] = lo | 0;
+  r[2 * i.reg + 1] = (r[b + 1] + (i.disp < 0 ? -1 : 0) + (lo > 0xffffffff ? 1 : 0)) | 0;
+}
+function lea64bi(c: Cpu, i: Insn): void {
+  const r = c.r, b = 2 * i.base, x = 2 * i.index;
+  const lo = (r[b] >>> 0) + (r[x] >>> 0) * i.scale + (i.disp >>> 0);
+  r[2 * i.reg] = lo | 0;
+  r[2 * i.reg + 1] = (r[b + 1] + Math.imul(r[x + 1], i.scale) + (i.disp < 0 ? -1 : 0) + Math.floor(lo / TWO32)) | 0;
+}
+/** 32-bit result: only the low words matter */
+function lea32(c: Cpu, i: Insn): void {
+  const r = c.r;
+  let v = i.disp | 0;
+  if (i.base >= 0) v = (v + r[2 * i.base]) | 0;
+  if (i.index >= 0) v = (v + Math.imul(r[2 * i.index], i.scale)) | 0;
+  r[2 * i.reg] = v; r[2 * i.reg + 1] = 0;
+}
+function specLea(i: Insn): Handler | undefined {
+  if (i.mod === 3 || (i.base < 0 && i.index < 0)) return undefined;   // RIP-relative / absolute: generic
+  if (i.osize === 4) return lea32;
+  if (i.osize !== 8 || i.asize !== 8 || i.base < 0) return undefined;
+  return i.index < 0 ? lea64b : lea64bi;
+}
+def(0, 0x8d, { flags: 'n', name: 'lea', fn: lea, modrm: true, spec: specLea });
 
 // ---- XCHG ------------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 // of 1, and the CPU test suite masks it.
 
 import type { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import type { Insn, Handler } from '../insn.js';
 import { def } from '../table.js';
 import { getFlags, setFlags, setResult, CF, OF } from '../flags.js';
 import { RCX } from '../state.js';
@@ -126,11 +126,46 @@ function grp2Imm(c: Cpu, i: Insn): void { shiftOp(c, i, i.imm); }
 function grp2One(c: Cpu, i: Insn): void { shiftOp(c, i, 1); }
 function grp2Cl(c: Cpu, i: Insn): void { shiftOp(c, i, c.r[2 * RCX] & 0xff); }
 
+// 32-bit register forms by a constant: the bulk of shifts and rotates in compiled code.
+function immCount(i: Insn): number { return (i.op === 0xd0 || i.op === 0xd1 ? 1 : i.imm) & (i.osize === 8 ? 63 : 31); }
+function rol32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  const v = (x << n) | (x >>> (32 - n));
+  r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
+  if (!i.flagsDead) { const cf = v & 1; setFlags(c.f, (getFlags(c.f) & ~(CF | OF)) | cf | (((v >>> 31) ^ cf) << 11)); }
+}
+function ror32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  const v = (x >>> n) | (x << (32 - n));
+  r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
+  if (!i.flagsDead) { const cf = v >>> 31; setFlags(c.f, (getFlags(c.f) & ~(CF | OF)) | cf | ((cf ^ ((v >>> 30) & 1)) << 11)); }
+}
+function shl32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  const v = x << n;
+  r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
+  if (!i.flagsDead) { const cf = (x >>> (32 - n)) & 1; setResult(c.f, 4, v, 0, cf, (v >>> 31) ^ cf); }
+}
+function shr32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  const v = x >>> n;
+  r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
+  if (!i.flagsDead) setResult(c.f, 4, v, 0, (x >>> (n - 1)) & 1, x >>> 31);
+}
+function sar32r(c: Cpu, i: Insn): void {
+  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  const v = x >> n;
+  r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
+  if (!i.flagsDead) setResult(c.f, 4, v, 0, (x >> (n - 1)) & 1, 0);
+}
+const FAST32 = [rol32r, ror32r, undefined, undefined, shl32r, shr32r, shl32r, sar32r];
+
 /** A shift (not rotate) by a non-zero constant writes all six flags: lets the liveness pass see it. */
-function specShiftImm(i: Insn): undefined {
-  const count = (i.op === 0xd0 || i.op === 0xd1 ? 1 : i.imm) & (i.osize === 8 ? 63 : 31);
+function specShiftImm(i: Insn): Handler | undefined {
+  const count = immCount(i);
   if (i.ext >= 4 && count !== 0) i.flagFx = 'w';
-  return undefined;
+  if (count === 0 || i.osize !== 4 || i.mod !== 3) return undefined;
+  return FAST32[i.ext];
 }
 
 const NAMES = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'];

@@ -1,0 +1,149 @@
+// Shared machinery of the SSE family: typed views over the whole frame pool (so an XMM register,
+// a memory operand loaded into scratch, and a result are all addressed the same way, by a byte
+// offset into the pool), operand fetch and store with the alignment rules of legacy SSE, MXCSR
+// access, and the SIMD floating-point exception commit (#XM -> SIGFPE).
+
+import type { Cpu } from '../cpu.js';
+import type { Insn } from '../insn.js';
+import type { FramePool } from '../frames.js';
+import { OFF_XMM, OFF_MXCSR } from '../state.js';
+import { raiseGP, CpuSignal, SIGFPE, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES } from '../fault.js';
+
+// ---- pool-wide views ------------------------------------------------------------------------
+// Every view covers the pool's whole WebAssembly.Memory; a register's lane k of width w bytes is
+// at index (byteOffset / w) + k. The pool never grows (cpu/frames.ts), so the views stay valid.
+
+export let U8 = new Uint8Array(0);
+export let I8 = new Int8Array(0);
+export let U16 = new Uint16Array(0);
+export let I16 = new Int16Array(0);
+export let I32 = new Int32Array(0);
+export let U32 = new Uint32Array(0);
+export let F32 = new Float32Array(0);
+export let F64 = new Float64Array(0);
+/** Byte offset in the bound pool of a 256-byte scratch area: SCR (memory source), T1..T3 (temporaries). */
+export let SCR = 0, T1 = 16, T2 = 32, T3 = 48, T4 = 64;
+
+let bound: FramePool | null = null;
+const scratchFrames = new Map<FramePool, number>();
+
+function bind(pool: FramePool): void {
+  const buf = pool.memory.buffer;
+  U8 = new Uint8Array(buf); I8 = new Int8Array(buf);
+  U16 = new Uint16Array(buf); I16 = new Int16Array(buf);
+  I32 = new Int32Array(buf); U32 = new Uint32Array(buf);
+  F32 = new Float32Array(buf); F64 = new Float64Array(buf);
+  let f = scratchFrames.get(pool);
+  if (f === undefined) { f = pool.alloc(); scratchFrames.set(pool, f); }
+  SCR = f * 4096; T1 = SCR + 16; T2 = SCR + 32; T3 = SCR + 48; T4 = SCR + 64;
+  bound = pool;
+}
+
+/** Byte offset in the pool of XMM0 of this CPU (binds the views to its pool on first use). */
+export function xb(c: Cpu): number {
+  const st = c.state;
+  if (st.pool !== bound) bind(st.pool);
+  return st.base + OFF_XMM;
+}
+
+// ---- MXCSR ----------------------------------------------------------------------------------
+
+export const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, DAZ = 0x40, FTZ = 0x8000;
+export const MXCSR_DEFAULT = 0x1f80;
+/** Bits ldmxcsr accepts (the CPU does not advertise MISALIGNSSE, so bit 17 MM is reserved). */
+export const MXCSR_MASK = 0xffff;
+
+/** MXCSR of c; call xb(c) first (it binds the views). */
+export function mxcsr(c: Cpu): number { return I32[(c.state.base + OFF_MXCSR) >> 2]; }
+export function setMxcsr(c: Cpu, v: number): void { I32[(c.state.base + OFF_MXCSR) >> 2] = v; }
+
+/** Records the exception flags `fl` an instruction raised. Unmasked ones raise #XM (SIGFPE) with
+ *  the destination left unwritten: the handler must call this before it stores any result.
+ *  Pre-computation exceptions (IE, DE, ZE) take precedence: when one of them is unmasked, only
+ *  those are recorded (SDM vol. 1, 11.5.2). */
+export function fpCommit(c: Cpu, i: Insn, fl: number): void {
+  if (fl === 0) return;
+  const k = (c.state.base + OFF_MXCSR) >> 2;
+  const mx = I32[k];
+  const unmasked = fl & ~(mx >> 7) & 0x3f;
+  if (unmasked === 0) { I32[k] = mx | fl; return; }
+  const set = (unmasked & (IE | DE | ZE)) !== 0 ? fl & (IE | DE | ZE) : fl;
+  const nmx = mx | set;
+  I32[k] = nmx;
+  throw new CpuSignal(SIGFPE, fpeCode(nmx), i.addr, false, 19);
+}
+
+/** si_code the Linux kernel derives from MXCSR for #XM (fpu__exception_code). */
+export function fpeCode(mx: number): number {
+  const err = ~(mx >> 7) & mx;
+  if (err & 0x01) return FPE_FLTINV;
+  if (err & 0x04) return FPE_FLTDIV;
+  if (err & 0x08) return FPE_FLTOVF;
+  if (err & 0x12) return FPE_FLTUND;
+  if (err & 0x20) return FPE_FLTRES;
+  return 0;
+}
+
+// ---- operands -------------------------------------------------------------------------------
+
+/** Reads 16 bytes at guest address a into the pool at byte offset off. */
+export function ld128(c: Cpu, a: number, off: number): void {
+  const m = c.mem, k = off >> 2;
+  I32[k] = m.read64(a); I32[k + 1] = m.hi;
+  I32[k + 2] = m.read64(a + 8); I32[k + 3] = m.hi;
+}
+
+/** Writes 16 bytes from pool offset off to guest address a (nothing is written if any byte faults). */
+export function st128(c: Cpu, a: number, off: number): void {
+  const m = c.mem, k = off >> 2;
+  if ((a & 4095) > 4080) m.checkWritable(a, 16);
+  m.write64(a, I32[k], I32[k + 1]);
+  m.write64(a + 8, I32[k + 2], I32[k + 3]);
+}
+
+/** The effective address of a 16-byte memory operand; #GP when `aligned` and it is not 16-aligned. */
+export function ea16(c: Cpu, i: Insn, aligned: boolean): number {
+  const a = c.ea(i);
+  if (aligned && a % 16 !== 0) raiseGP();
+  return a;
+}
+
+/** The xmm/m128 source operand: the register's pool offset, or the memory operand loaded into SCR. */
+export function srcX(c: Cpu, i: Insn, x: number, aligned: boolean): number {
+  if (i.mod === 3) return x + 16 * i.rm;
+  ld128(c, ea16(c, i, aligned), SCR);
+  return SCR;
+}
+
+/** xmm/m64 source: the register, or 8 bytes of memory loaded into SCR (upper half zeroed). */
+export function srcX64(c: Cpu, i: Insn, x: number): number {
+  if (i.mod === 3) return x + 16 * i.rm;
+  const k = SCR >> 2;
+  I32[k] = c.mem.read64(c.ea(i)); I32[k + 1] = c.mem.hi; I32[k + 2] = 0; I32[k + 3] = 0;
+  return SCR;
+}
+
+/** xmm/m32 source. */
+export function srcX32(c: Cpu, i: Insn, x: number): number {
+  if (i.mod === 3) return x + 16 * i.rm;
+  const k = SCR >> 2;
+  I32[k] = c.mem.read32(c.ea(i)); I32[k + 1] = 0; I32[k + 2] = 0; I32[k + 3] = 0;
+  return SCR;
+}
+
+/** xmm/m16 source. */
+export function srcX16(c: Cpu, i: Insn, x: number): number {
+  if (i.mod === 3) return x + 16 * i.rm;
+  const k = SCR >> 2;
+  I32[k] = c.mem.read16(c.ea(i)); I32[k + 1] = 0; I32[k + 2] = 0; I32[k + 3] = 0;
+  return SCR;
+}
+
+/** Copies 16 bytes between pool offsets. */
+export function cp16(from: number, to: number): void {
+  const a = from >> 2, b = to >> 2;
+  I32[b] = I32[a]; I32[b + 1] = I32[a + 1]; I32[b + 2] = I32[a + 2]; I32[b + 3] = I32[a + 3];
+}
+
+/** Mandatory-prefix and form helpers for def(). */
+export type Pfx = 'none' | '66' | 'F3' | 'F2';
