@@ -3,7 +3,7 @@
 // exception (CpuSignal / GuestFault) or when its instruction budget is spent, so the kernel
 // can schedule threads cooperatively.
 
-import { CpuState, RSP } from './state.js';
+import { CpuState, RSP, OFF_MXCSR } from './state.js';
 import { AddressSpace, GuestFault } from './memory.js';
 import { decode } from './decoder.js';
 import { Insn } from './insn.js';
@@ -13,10 +13,10 @@ import { setFlags } from './flags.js';
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_SIGNAL = 2;
 
 const TWO32 = 4294967296;
-const MAX_BLOCK = 64;
+const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
 
 /** Executions after which a block gets its own dispatch function (see threadBlock). */
-const HOT = 16;
+const HOT = Number(globalThis.process?.env?.LX_HOT ?? 16);
 
 interface Block { insns: Insn[]; hits: number; run: ((c: Cpu) => void) | null }
 
@@ -61,6 +61,7 @@ export class Cpu {
     this.r = state.r;
     this.f = state.f;
     setFlags(this.f, 0x202);
+    state.dv.setUint32(OFF_MXCSR, 0x1f80, true);       // the MXCSR value Linux gives a new process
     this.attach(mem);
   }
 

@@ -21,6 +21,7 @@ export const RC_NEAR = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
 export const IND_SE = 0xffff, IND_HI = 0xc0000000, IND_LO = 0;
 
 const TWO32 = 4294967296;
+const cvt = new DataView(new ArrayBuffer(8));
 const BIAS = 16383;
 const EMIN = -16382, EMAX = 16383;
 /** Exponent wrap for unmasked overflow/underflow of register results (3 * 2^13). */
@@ -187,8 +188,11 @@ function core(s: number, E: number, w2: number, w1: number, w0: number, p: numbe
   if (rCarry) { h = 0x80000000; l = 0; E++; }
   if (rInexact) { F.exc |= PE; F.up = rUp; }
   if (tiny) {
-    if ((cw & UE) === 0) { F.exc |= UE; E += wrap; }
-    else if (rInexact) F.exc |= UE;
+    if ((cw & UE) === 0) {
+      F.exc |= UE; E += wrap;
+      // beyond the wrap range (only FSCALE gets there): zero, as the hardware delivers
+      if (E < emin) { F.exc |= PE; F.up = 0; kE = emin; kH = 0; kL = 0; return; }
+    } else if (rInexact) F.exc |= UE;
   }
   if (E > emax) {
     if (cw & OE) {
@@ -200,7 +204,10 @@ function core(s: number, E: number, w2: number, w1: number, w0: number, p: numbe
         h = p === 24 ? 0xffffff00 : 0xffffffff;
         l = p === 64 ? 0xffffffff : p === 53 ? 0xfffff800 : 0;
       }
-    } else { F.exc |= OE; E -= wrap; }
+    } else {
+      F.exc |= OE; E -= wrap;
+      if (E > emax) { F.exc |= PE; F.up = 1; kInf = true; return; }   // beyond the wrap range: infinity
+    }
   }
   kE = E; kH = h; kL = l;
 }
@@ -226,7 +233,7 @@ export function roundF80(se: number, hi: number, lo: number, p: number, cw: numb
 /** Result for operations with a NaN or unsupported operand (x87 rules, SDM table 4-7):
  *  unsupported -> invalid, indefinite; an SNaN raises IE; of two NaNs of the same kind the one
  *  with the larger significand wins, an SNaN and a QNaN give the QNaN; the result is quiet. */
-function nan2(ase: number, ahi: number, alo: number, ka: number, bse: number, bhi: number, blo: number, kb: number): void {
+export function nan2(ase: number, ahi: number, alo: number, ka: number, bse: number, bhi: number, blo: number, kb: number): void {
   if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) { invalid(); return; }
   if (ka === K_SNAN || kb === K_SNAN) F.exc |= IE;
   let useA: boolean;
@@ -243,7 +250,7 @@ function nan2(ase: number, ahi: number, alo: number, ka: number, bse: number, bh
   else { F.se = bse; F.hi = (bhi | 0x40000000) >>> 0; F.lo = blo; }
 }
 
-function nan1(se: number, hi: number, lo: number, k: number): void {
+export function nan1(se: number, hi: number, lo: number, k: number): void {
   if (k === K_UNSUPPORTED) { invalid(); return; }
   if (k === K_SNAN) F.exc |= IE;
   F.se = se; F.hi = (hi | 0x40000000) >>> 0; F.lo = lo;
@@ -276,12 +283,17 @@ export function add(ase: number, ahi: number, alo: number, bse: number, bhi: num
   }
   unpackB(bse, bhi, blo);
   unpackA(ase, ahi, alo);
+  addU(sa, aE, aH, aL, sb, bE, bH, bL, p, cw);
+}
+
+/** Exact sum of two finite nonzero unpacked values (any exponents), rounded and packed into F. */
+function addU(sa: number, aE: number, aH: number, aL: number, sb: number, bE: number, bH: number, bL: number, p: number, cw: number): void {
   // x = larger magnitude, y = smaller
   let xs = sa, xE = aE, xH = aH, xL = aL, ys = sb, yE = bE, yH = bH, yL = bL;
   if (aE < bE || (aE === bE && (aH < bH || (aH === bH && aL < bL)))) {
     xs = sb; xE = bE; xH = bH; xL = bL; ys = sa; yE = aE; yH = aH; yL = aL;
   }
-  shr96(yH, yL, 0, xE - yE);
+  shr96(yH, yL, 0, xE - yE > 200 ? 200 : xE - yE);
   let w2: number, w1: number, w0: number, E = xE;
   if (xs === ys) {
     w0 = s0;
@@ -304,11 +316,41 @@ export function add(ase: number, ahi: number, alo: number, bse: number, bhi: num
     if (t < 0) { t += TWO32; br = 1; }
     w1 = t;
     w2 = xH - s2 - br;
-    if ((w2 | w1 | w0) === 0) { setZero(rc === RC_DOWN ? 1 : 0); return; }
+    if ((w2 | w1 | w0) === 0) { setZero(((cw >>> 10) & 3) === RC_DOWN ? 1 : 0); return; }
     E -= norm96(w2, w1, w0);
     w2 = s2; w1 = s1; w0 = s0;
   }
   pack80(xs, E, w2, w1, w0, p, cw);
+}
+
+/** Unpacks a finite nonzero double into sign/E/H/L (module slot A). */
+function unpackDouble(x: number): void {
+  cvt.setFloat64(0, x, true);
+  const hi = cvt.getUint32(4, true), lo = cvt.getUint32(0, true);
+  aS = hi >>> 31;
+  let e = (hi >>> 20) & 0x7ff;
+  let h = ((hi & 0xfffff) | (e !== 0 ? 0x100000 : 0)) >>> 0, l = lo;
+  if (e === 0) e = 1;
+  // 53-bit significand in h:l with the integer bit at bit 52: normalize to bit 63
+  const n = h !== 0 ? Math.clz32(h) : 32 + Math.clz32(l);
+  if (n >= 32) { h = (l << (n - 32)) >>> 0; l = 0; }
+  else if (n > 0) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
+  aE = e - 1023 + 11 - n; aH = h; aL = l;
+}
+
+/** Rounds the exact value (h + l) * 2^k of two doubles to 80 bits at precision 64 by FCW.RC
+ *  (results of double-double evaluations, whose exponent may lie outside the double range). */
+export function fromScaledDD(h: number, l: number, k: number, cw: number): void {
+  if (h === 0 && l === 0) { setZero(0); return; }
+  if (l === 0 || h === 0) {
+    unpackDouble(h === 0 ? l : h);
+    pack80(aS, aE + k, aH, aL, 0, 64, cw);
+    return;
+  }
+  unpackDouble(l);
+  bS = aS; bE = aE; bH = aH; bL = aL;
+  unpackDouble(h);
+  addU(aS, aE + k, aH, aL, bS, bE + k, bH, bL, 64, cw);
 }
 
 // ---- multiplication --------------------------------------------------------------------------------
@@ -411,9 +453,8 @@ export function div(ase: number, ahi: number, alo: number, bse: number, bhi: num
     if (ka === K_DENORMAL) F.exc |= DE;
     setZero(s); return;
   }
-  if (kb === K_ZERO) {
+  if (kb === K_ZERO) {                        // no DE here even for a denormal dividend
     if (ka === K_ZERO) { invalid(); return; }
-    if (ka === K_DENORMAL) F.exc |= DE;
     F.exc |= ZE; setInf(s); return;
   }
   if (ka === K_DENORMAL || kb === K_DENORMAL) F.exc |= DE;
@@ -476,7 +517,6 @@ export function compare(ase: number, ahi: number, alo: number, bse: number, bhi:
   const ka = classify(ase, ahi, alo), kb = classify(bse, bhi, blo);
   if (ka >= K_QNAN || kb >= K_QNAN) {
     if (!quiet || ka !== K_QNAN && ka >= K_QNAN || kb !== K_QNAN && kb >= K_QNAN) F.exc |= IE;
-    if ((ka === K_DENORMAL || kb === K_DENORMAL) && (ka !== K_UNSUPPORTED && kb !== K_UNSUPPORTED)) F.exc |= DE;
     return CMP_UN;
   }
   if (ka === K_DENORMAL || kb === K_DENORMAL) F.exc |= DE;
@@ -681,7 +721,6 @@ export function toF32(se: number, hi: number, lo: number, cw: number): void {
       F.lo = ((s << 31) | 0x7fc00000 | ((hi >>> 8) & 0x7fffff)) >>> 0;
       return;
   }
-  if (k === K_DENORMAL) F.exc |= DE;
   unpackA(se, hi, lo);
   core(s, aE, aH, aL, 0, 24, -126, 127, 192, cw);
   if (kInf) { F.lo = ((s << 31) | 0x7f800000) >>> 0; return; }
@@ -703,7 +742,6 @@ export function toF64(se: number, hi: number, lo: number, cw: number): void {
       F.lo = ((hi << 21) | (lo >>> 11)) >>> 0;
       return;
   }
-  if (k === K_DENORMAL) F.exc |= DE;
   unpackA(se, hi, lo);
   core(s, aE, aH, aL, 0, 53, -1022, 1023, 1536, cw);
   if (kInf) { F.lo = 0; F.hi = ((s << 31) | 0x7ff00000) >>> 0; return; }
@@ -717,13 +755,11 @@ export function toF64(se: number, hi: number, lo: number, cw: number): void {
 /** Quotient bits (low 3) of the last complete partial remainder, and whether it was complete. */
 export let remQ = 0;
 export let remComplete = true;
-/** Reduction step of an incomplete FPREM (the x87's implementation-dependent N). */
-export let PREM_N = 63;
-export function setPremN(n: number): void { PREM_N = n; }
 
 /** FPREM (ieee = false: truncating quotient) / FPREM1 (ieee: round-to-nearest quotient).
  *  Exact. With an exponent difference D >= 64 the reduction is partial (remComplete = false):
- *  a is reduced by b * QQ * 2^(D-N), QQ the truncated quotient, N = PREM_N. */
+ *  a is reduced by b * QQ * 2^(D-N), QQ the truncated quotient, N = 32 + (D mod 32) (the SDM
+ *  leaves N implementation-dependent in 32..63; this is what hardware does, measured). */
 export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number, ieee: boolean, cw: number): void {
   const ka = classify(ase, ahi, alo), kb = classify(bse, bhi, blo);
   remQ = 0; remComplete = true;
@@ -750,7 +786,7 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
     normalizeInto(ase, ahi, alo, cw);
     return;
   }
-  const steps = D >= 64 ? PREM_N : D;
+  const steps = D >= 64 ? 32 + (D & 31) : D;
   if (D >= 64) remComplete = false;
   let r2 = 0, r1 = aH, r0 = aL, q = 0;
   for (let k = 0; k <= steps; k++) {
@@ -846,7 +882,6 @@ export function xtract(se: number, hi: number, lo: number): void {
 
 // ---- doubles (transcendental approximations and test helpers) -----------------------------------------
 
-const cvt = new DataView(new ArrayBuffer(8));
 
 /** Nearest double to an 80-bit value (NaN payloads truncated). */
 export function toDouble(se: number, hi: number, lo: number): number {
@@ -874,16 +909,6 @@ export function fromDouble(d: number): void {
   const exc = F.exc;
   fromF64(cvt.getUint32(0, true), cvt.getUint32(4, true));
   F.exc = exc;
-}
-
-/** Rounds the exact sum hi + lo of two doubles (|lo| <= ulp(hi)/2) to 80 bits at precision 64
- *  by FCW.RC: results of double-double transcendental evaluations. */
-export function fromDoubleDouble(dh: number, dl: number, cw: number): void {
-  if (dl === 0 || !isFinite(dh)) { fromDouble(dh); return; }
-  fromDouble(dh);
-  const ase = F.se, ahi = F.hi, alo = F.lo;
-  fromDouble(dl);
-  add(ase, ahi, alo, F.se, F.hi, F.lo, 0, 64, cw);
 }
 
 /** Packs an exact normalized value (-1)^s * (w2:w1:w0) * 2^(E-95) into F, rounded by cw at p. */

@@ -123,10 +123,7 @@ function xchgEG(c: Cpu, i: Insn): void {
 }
 function xchgAR(c: Cpu, i: Insn): void {
   const s = i.osize;
-  if (i.rm === RAX && s !== 2) {
-    if (s === 4) c.setR(RAX, 4, c.r[0]);           // xchg eax, eax still zero-extends
-    return;
-  }
+  if (i.rm === RAX) return;                   // 0x90 is NOP: it does not zero-extend RAX (87 C0 does)
   const x = c.getR(RAX, s), xh = c.hi;
   const y = c.getR(i.rm, s), yh = c.hi;
   c.setR(RAX, s, y, yh);

@@ -50,8 +50,10 @@ export function xb(c: Cpu): number {
 
 export const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, DAZ = 0x40, FTZ = 0x8000;
 export const MXCSR_DEFAULT = 0x1f80;
-/** Bits ldmxcsr accepts (the CPU does not advertise MISALIGNSSE, so bit 17 MM is reserved). */
-export const MXCSR_MASK = 0xffff;
+/** MM (bit 17, AMD misaligned-SSE mode): when set, aligned SSE forms accept misaligned operands. */
+export const MM = 0x20000;
+/** Bits ldmxcsr accepts: this project's reference CPU (AMD, MisAlignSse) takes MM as well. */
+export const MXCSR_MASK = 0x2ffff;
 
 /** MXCSR of c; call xb(c) first (it binds the views). */
 export function mxcsr(c: Cpu): number { return I32[(c.state.base + OFF_MXCSR) >> 2]; }
@@ -104,7 +106,7 @@ export function st128(c: Cpu, a: number, off: number): void {
 /** The effective address of a 16-byte memory operand; #GP when `aligned` and it is not 16-aligned. */
 export function ea16(c: Cpu, i: Insn, aligned: boolean): number {
   const a = c.ea(i);
-  if (aligned && a % 16 !== 0) raiseGP();
+  if (aligned && a % 16 !== 0 && (I32[(c.state.base + OFF_MXCSR) >> 2] & MM) === 0) raiseGP();
   return a;
 }
 

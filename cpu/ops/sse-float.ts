@@ -26,10 +26,13 @@ function ps(op: number): Handler {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
     const dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
-    I32[rk] = arith32(op, I32[dk], I32[sk]);
-    I32[rk + 1] = arith32(op, I32[dk + 1], I32[sk + 1]);
-    I32[rk + 2] = arith32(op, I32[dk + 2], I32[sk + 2]);
-    I32[rk + 3] = arith32(op, I32[dk + 3], I32[sk + 3]);
+    if (op === SQRT) for (let k = 0; k < 4; k++) I32[rk + k] = arith32(SQRT, I32[sk + k], 0);
+    else {
+      I32[rk] = arith32(op, I32[dk], I32[sk]);
+      I32[rk + 1] = arith32(op, I32[dk + 1], I32[sk + 1]);
+      I32[rk + 2] = arith32(op, I32[dk + 2], I32[sk + 2]);
+      I32[rk + 3] = arith32(op, I32[dk + 3], I32[sk + 3]);
+    }
     fpCommit(c, i, fl);
     cp16(T1, d);
   };
@@ -38,7 +41,7 @@ function ss(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x);
     fpMode(mxcsr(c));
-    const r = arith32(op, I32[d >> 2], I32[s >> 2]);
+    const r = op === SQRT ? arith32(SQRT, I32[s >> 2], 0) : arith32(op, I32[d >> 2], I32[s >> 2]);
     fpCommit(c, i, fl);
     I32[d >> 2] = r;
   };
@@ -48,8 +51,8 @@ function pd(op: number): Handler {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
     const dq = d >> 3, sq = s >> 3, rq = T1 >> 3;
-    arith64(op, dq, sq, rq);
-    arith64(op, dq + 1, sq + 1, rq + 1);
+    if (op === SQRT) { arith64(SQRT, sq, 0, rq); arith64(SQRT, sq + 1, 0, rq + 1); }
+    else { arith64(op, dq, sq, rq); arith64(op, dq + 1, sq + 1, rq + 1); }
     fpCommit(c, i, fl);
     cp16(T1, d);
   };
@@ -58,7 +61,7 @@ function sd(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x);
     fpMode(mxcsr(c));
-    arith64(op, d >> 3, s >> 3, T1 >> 3);
+    if (op === SQRT) arith64(SQRT, s >> 3, 0, T1 >> 3); else arith64(op, d >> 3, s >> 3, T1 >> 3);
     fpCommit(c, i, fl);
     const dk = d >> 2, rk = T1 >> 2;
     I32[dk] = I32[rk]; I32[dk + 1] = I32[rk + 1];

@@ -19,7 +19,7 @@ import { I32, F64, IE, DE, ZE, OE, UE, PE } from './sse-common.js';
 
 /** Rounding control: 0 nearest-even, 1 down, 2 up, 3 toward zero. */
 export let RC = 0;
-let ftz = false, daz = false, umask = true;
+let ftz = false, daz = false, umask = true, omask = true;
 /** RN with PE already set and masked: the inexact flag need not be computed. */
 let fastOK = false;
 /** Exception flags raised since fpMode(). */
@@ -30,6 +30,7 @@ export function fpMode(mx: number): void {
   ftz = (mx & 0x8000) !== 0;
   daz = (mx & 0x40) !== 0;
   umask = (mx & 0x800) !== 0;
+  omask = (mx & 0x400) !== 0;
   fastOK = (mx & 0x7020) === 0x1020;
   fl = 0;
 }
@@ -112,17 +113,16 @@ function sgn(x: number): number { return x > 0 ? 1 : x < 0 ? -1 : 0; }
 
 // ---- rounding to binary32 -------------------------------------------------------------------
 
-/** Rounds the exact value d + e (d = the double nearest it, es = sign(e)) to binary32 under the
- *  current mode, raising PE/UE/OE; d is finite and nonzero. Returns the bits. */
-export function round32(d: number, es: number): number {
+let inex = false;
+/** The exact value d + e (d = the double nearest it, es = sign(e)) rounded to 24 significant bits
+ *  under the current mode, with binary32's exponent range below (subnormals) but checked by the
+ *  caller above; sets `inex`. d finite and nonzero. Returns the bits. */
+function rnd32(d: number, es: number): number {
   const f = Math.fround(d);
   const dir = d > f ? 1 : d < f ? -1 : es;          // sign(exact - f)
-  const neg = d < 0;
-  const ad = neg ? -d : d;
-  const tiny = ad < MIN32 || (ad === MIN32 && (neg ? es > 0 : es < 0));
-  if (tiny && ftz && umask) { fl |= UE | PE; return neg ? (0x80000000 | 0) : 0; }
   let b = bits32(f);
-  if (dir === 0) { if (tiny && !umask) fl |= UE; return b; }
+  inex = dir !== 0;
+  if (!inex) return b;
   switch (RC) {
     case 0:
       if (es !== 0 && d !== f && es === dir) {       // d is on a binary32 midpoint: follow the error
@@ -133,11 +133,36 @@ export function round32(d: number, es: number): number {
       break;
     case 1: if (dir < 0) b = down32(b); break;
     case 2: if (dir > 0) b = up32(b); break;
-    default: if (neg ? dir > 0 : dir < 0) b = neg ? up32(b) : down32(b); break;
+    default: if (d < 0 ? dir > 0 : dir < 0) b = d < 0 ? up32(b) : down32(b); break;
   }
-  fl |= PE;
-  if (tiny) fl |= UE;
-  if ((b & 0x7fffffff) === 0x7f800000 || ad > TWO128 || (ad === TWO128 && (neg ? es <= 0 : es >= 0))) fl |= OE;
+  return b;
+}
+
+const TWO64 = 18446744073709551616;
+/** Rounds the exact value d + e (d = the double nearest it, es = sign(e)) to binary32 under the
+ *  current mode, raising PE/UE/OE; d is finite and nonzero. Tininess is detected after rounding
+ *  (the result rounded to 24 bits with an unbounded exponent is below 2^-126), as this host's AMD
+ *  CPU does. Returns the bits. */
+export function round32(d: number, es: number): number {
+  const neg = d < 0;
+  const ad = neg ? -d : d;
+  if (ad < MIN32 || (ad === MIN32 && (neg ? es > 0 : es < 0))) {
+    const s = f32(rnd32(d * TWO64, es));
+    if ((s < 0 ? -s : s) < MIN32 * TWO64) {            // tiny
+      if (!umask) { fl |= inex ? UE | PE : UE; return rnd32(d, es); }
+      if (ftz) { fl |= UE | PE; return neg ? (0x80000000 | 0) : 0; }
+      const b = rnd32(d, es);
+      if (inex) fl |= UE | PE;
+      return b;
+    }
+  }
+  const b = rnd32(d, es);
+  if ((b & 0x7fffffff) === 0x7f800000 || ad > TWO128 || (ad === TWO128 && (neg ? es <= 0 : es >= 0))) {
+    if (omask) fl |= OE | PE;
+    else { rnd32(d / TWO64, es); fl |= inex ? OE | PE : OE; }  // PE: inexact at 24 bits, unbounded exponent
+    return b;
+  }
+  if (inex) fl |= PE;
   return b;
 }
 
@@ -172,13 +197,36 @@ export let OLO = 0, OHI = 0;
  *  precision p, minimum exponent emin, maximum emax; result bits in OLO (and OHI for binary64). */
 function roundBig(neg: boolean, M: bigint, E: number, sticky: boolean, p: number, emin: number, emax: number): void {
   const f64fmt = p === 53;
-  const L = bitlen(M);
-  const e = E + L - 1;
-  const tiny = e < emin;
-  if (tiny && ftz && umask) { fl |= UE | PE; setBits(neg, 0n, 0, f64fmt); return; }
-  let q = Math.max(e - p + 1, emin - p + 1);
+  const e = E + bitlen(M) - 1;
+  let tiny = false;
+  if (e < emin) {                                      // tiny after rounding with unbounded exponent?
+    rquant(neg, M, E, sticky, e - p + 1, p);
+    tiny = bitlen(RN_) + RQ - 1 < emin;
+    if (tiny && !umask) { fl |= RX ? UE | PE : UE; setBits(neg, 0n, 0, f64fmt); return; }
+  }
+  if (tiny && ftz) { fl |= UE | PE; setBits(neg, 0n, 0, f64fmt); return; }
+  rquant(neg, M, E, sticky, Math.max(e - p + 1, emin - p + 1), p);
+  const N = RN_, q = RQ, inexact = RX;
+  if (N !== 0n && bitlen(N) + q - 1 > emax) {
+    if (omask) fl |= OE | PE;
+    else { rquant(neg, M, E, sticky, e - p + 1, p); fl |= RX ? OE | PE : OE; }
+    const toInf = RC === 0 || (RC === 2 && !neg) || (RC === 1 && neg);
+    if (toInf) setBits(neg, 0n, (1 << (f64fmt ? 11 : 8)) - 1, f64fmt);
+    else setBits(neg, (1n << BigInt(p - 1)) - 1n, (1 << (f64fmt ? 11 : 8)) - 2, f64fmt);
+    return;
+  }
+  if (inexact) { fl |= PE; if (tiny) fl |= UE; } else if (tiny && !umask) fl |= UE;
+  const bias = -emin + 1;
+  if (N >= 1n << BigInt(p - 1)) setBits(neg, N - (1n << BigInt(p - 1)), q + p - 1 + bias, f64fmt);
+  else setBits(neg, N, 0, f64fmt);
+}
+
+let RN_ = 0n, RQ = 0, RX = false;
+/** Rounds (M + sticky') * 2^E to a multiple of 2^q under the current mode: RN_ * 2^RQ, RX = inexact
+ *  (RN_ reaching 2^p is renormalised). */
+function rquant(neg: boolean, M: bigint, E: number, sticky: boolean, q: number, p: number): void {
   let N: bigint;
-  let above = false, half = false, below = false;      // remainder relative to half an ulp
+  let above = false, half = false, below = false;
   if (q > E) {
     const sh = BigInt(q - E);
     N = M >> sh;
@@ -191,9 +239,9 @@ function roundBig(neg: boolean, M: bigint, E: number, sticky: boolean, p: number
     N = M << BigInt(E - q);
     if (sticky) below = true;
   }
-  const inexact = above || half || below;
+  RX = above || half || below;
   let up = false;
-  if (inexact) {
+  if (RX) {
     switch (RC) {
       case 0: up = above || (half && (N & 1n) === 1n); break;
       case 1: up = neg; break;
@@ -201,17 +249,7 @@ function roundBig(neg: boolean, M: bigint, E: number, sticky: boolean, p: number
     }
   }
   if (up) { N += 1n; if (N === 1n << BigInt(p)) { N >>= 1n; q += 1; } }
-  if (N !== 0n && bitlen(N) + q - 1 > emax) {
-    fl |= OE | PE;
-    const toInf = RC === 0 || (RC === 2 && !neg) || (RC === 1 && neg);
-    if (toInf) setBits(neg, 0n, (1 << (f64fmt ? 11 : 8)) - 1, f64fmt);
-    else setBits(neg, (1n << BigInt(p - 1)) - 1n, (1 << (f64fmt ? 11 : 8)) - 2, f64fmt);
-    return;
-  }
-  if (inexact) { fl |= PE; if (tiny) fl |= UE; } else if (tiny && !umask) fl |= UE;
-  const bias = -emin + 1;
-  if (N >= 1n << BigInt(p - 1)) setBits(neg, N - (1n << BigInt(p - 1)), q + p - 1 + bias, f64fmt);
-  else setBits(neg, N, 0, f64fmt);
+  RN_ = N; RQ = q;
 }
 
 function setBits(neg: boolean, mant: bigint, bexp: number, f64fmt: boolean): void {
@@ -337,7 +375,9 @@ function slow32(op: number, a: number, b: number): number {
 function sqrt32(a: number): number {
   if (isNaN32(a)) { if (isSNaN32(a)) fl |= IE; return a | 0x400000; }
   if ((a & 0x7f800000) === 0 && (a & 0x7fffff) !== 0) {
-    if (daz) a &= 0x80000000; else fl |= DE;
+    if (daz) a &= 0x80000000;
+    else if (a < 0) { fl |= IE; return QNAN32; }       // invalid takes precedence over denormal
+    else fl |= DE;
   }
   if ((a & 0x7fffffff) === 0) return a;
   if (a < 0) { fl |= IE; return QNAN32; }
@@ -347,7 +387,7 @@ function sqrt32(a: number): number {
 
 /** MINSS/MAXSS semantics: any NaN or both zeros -> the second operand (raw); IE for any NaN. */
 export function minmax32(isMax: boolean, a: number, b: number): number {
-  if (isNaN32(a) || isNaN32(b)) { fl |= IE; return b; }
+  if (isNaN32(a) || isNaN32(b)) { fl |= IE; return daz && isDen32(b) ? b & 0x80000000 : b; }
   let x = a, y = b;
   if (isDen32(a)) { if (daz) x = a & 0x80000000; else fl |= DE; }
   if (isDen32(b)) { if (daz) y = b & 0x80000000; else fl |= DE; }
@@ -459,7 +499,11 @@ function slow64(op: number, ai: number, bi: number, ri: number): void {
 function sqrt64(lo: number, hi: number): void {
   if (isNaN64(lo, hi)) { if (isSNaN64(lo, hi)) fl |= IE; OLO = lo; OHI = hi | 0x80000; return; }
   let x = f64(lo, hi);
-  if (isDen64(lo, hi)) { if (daz) x = hi < 0 ? -0 : 0; else fl |= DE; }
+  if (isDen64(lo, hi)) {
+    if (daz) x = hi < 0 ? -0 : 0;
+    else if (hi < 0) { fl |= IE; OLO = 0; OHI = QNAN64_HI; return; }
+    else fl |= DE;
+  }
   if (x === 0 || x === Infinity) { out64(x); return; }
   if (x < 0) { fl |= IE; OLO = 0; OHI = QNAN64_HI; return; }
   const r = Math.sqrt(x);
@@ -472,8 +516,10 @@ function sqrt64(lo: number, hi: number): void {
 export function minmax64(isMax: boolean, ai: number, bi: number, ri: number): void {
   const alo = I32[2 * ai], ahi = I32[2 * ai + 1], blo = I32[2 * bi], bhi = I32[2 * bi + 1];
   let pickA = false;
-  if (isNaN64(alo, ahi) || isNaN64(blo, bhi)) fl |= IE;
-  else {
+  if (isNaN64(alo, ahi) || isNaN64(blo, bhi)) {
+    fl |= IE;
+    if (daz && isDen64(blo, bhi)) { I32[2 * ri] = 0; I32[2 * ri + 1] = bhi & 0x80000000; return; }
+  } else {
     let x = F64[ai], y = F64[bi];
     if (isDen64(alo, ahi)) { if (daz) x = ahi < 0 ? -0 : 0; else fl |= DE; }
     if (isDen64(blo, bhi)) { if (daz) y = bhi < 0 ? -0 : 0; else fl |= DE; }

@@ -1,0 +1,347 @@
+// x87 transcendental instructions (F2XM1 FYL2X FYL2XP1 FPATAN FSIN FCOS FPTAN FSINCOS) on 80-bit
+// values. Special operands follow the Intel SDM tables exactly (NaN propagation, infinities,
+// zeros, invalid operands, zero-divide of FYL2X, the exact results such as atan2(+0, -x) = pi
+// rounded by RC). Finite results are evaluated in double-double arithmetic (about 104 bits)
+// from the exact 64-bit operand and rounded once to 64 bits by FCW.RC, so they are correctly
+// rounded except when the true value lies within ~2^-100 relative of a rounding boundary.
+// The hardware itself is not correctly rounded everywhere (Intel documents < 1 ulp), so a
+// result can differ from a given CPU's by one unit in the last place; see test/x87.test.ts for
+// the measured agreement. FSIN/FCOS/FPTAN reduce the argument modulo pi/2 exactly (BigInt on
+// a 330-bit pi/2, only for |x| > pi/4: not a hot path). Operands too small or too large for
+// doubles are handled by scaling (value = (h + l) * 2^k), never by flushing.
+
+import {
+  F, IE, DE, ZE, PE, K_ZERO, K_DENORMAL, K_INF, K_QNAN, IND_SE, IND_HI, IND_LO,
+  classify, fromScaledDD, nan1, nan2,
+} from './f80.js';
+
+export const T_F2XM1 = 0, T_FYL2X = 1, T_FYL2XP1 = 2, T_FPATAN = 3, T_SIN = 4, T_COS = 5, T_TAN = 6;
+
+// ---- double-double arithmetic -----------------------------------------------------------------------
+
+type DD = [number, number];
+const SPLITTER = 134217729;           // 2^27 + 1
+
+function twoSum(a: number, b: number): DD {
+  const s = a + b, bb = s - a;
+  return [s, (a - (s - bb)) + (b - bb)];
+}
+function quickTwoSum(a: number, b: number): DD {
+  const s = a + b;
+  return [s, b - (s - a)];
+}
+function twoProd(a: number, b: number): DD {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a), al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b), bl = b - bh;
+  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+}
+function dadd(a: DD, b: DD): DD {
+  const s = twoSum(a[0], b[0]), t = twoSum(a[1], b[1]);
+  let r = quickTwoSum(s[0], s[1] + t[0]);
+  r = quickTwoSum(r[0], r[1] + t[1]);
+  return r;
+}
+function dneg(a: DD): DD { return [-a[0], -a[1]]; }
+function dsub(a: DD, b: DD): DD { return dadd(a, dneg(b)); }
+function dmul(a: DD, b: DD): DD {
+  const p = twoProd(a[0], b[0]);
+  return quickTwoSum(p[0], p[1] + (a[0] * b[1] + a[1] * b[0]));
+}
+function dmuld(a: DD, b: number): DD {
+  const p = twoProd(a[0], b);
+  return quickTwoSum(p[0], p[1] + a[1] * b);
+}
+function ddiv(a: DD, b: DD): DD {
+  const q1 = a[0] / b[0];
+  let r = dsub(a, dmuld(b, q1));
+  const q2 = r[0] / b[0];
+  r = dsub(r, dmuld(b, q2));
+  const q3 = r[0] / b[0];
+  return dadd(quickTwoSum(q1, q2), [q3, 0]);
+}
+function dsqrt(a: DD): DD {
+  if (a[0] <= 0) return [0, 0];
+  const x = Math.sqrt(a[0]);
+  const r = dsub(a, twoProd(x, x));
+  return quickTwoSum(x, r[0] / (2 * x));
+}
+function dscale(a: DD, k: number): DD { const f = Math.pow(2, k); return [a[0] * f, a[1] * f]; }
+
+const LN2: DD = [0.6931471805599453, 2.3190468138462996e-17];
+const LOG2E: DD = [1.4426950408889634, 2.0355273740931033e-17];
+const PI: DD = [3.141592653589793, 1.2246467991473532e-16];
+const PIO2: DD = [1.5707963267948966, 6.123233995736766e-17];
+const PIO4: DD = [0.7853981633974483, 3.061616997868383e-17];
+const PI3O4: DD = [2.356194490192345, 9.184850993605148e-17];
+const SQRT2 = 1.4142135623730951;
+/** A nudge far below the 64-bit rounding point, giving exact-looking values the direction of
+ *  the true (irrational) result for directed rounding. */
+const NUDGE = Math.pow(2, -100);
+
+// ---- operands ------------------------------------------------------------------------------------------
+
+/** Finite nonzero 80-bit value as (-1)^s * (h + l) * 2^e with h + l in [1, 2), exactly. */
+interface Scaled { s: number; h: number; l: number; e: number }
+
+function scaled(se: number, hi: number, lo: number): Scaled {
+  let e = se & 0x7fff;
+  if (e === 0) {
+    e = 1;
+    if ((hi & 0x80000000) === 0) {
+      const n = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
+      if (n >= 32) { hi = (lo << (n - 32)) >>> 0; lo = 0; }
+      else if (n > 0) { hi = ((hi << n) | (lo >>> (32 - n))) >>> 0; lo = (lo << n) >>> 0; }
+      e -= n;
+    }
+  }
+  hi >>>= 0; lo >>>= 0;
+  const low11 = lo & 0x7ff;
+  return { s: se >>> 15, h: (hi * 4294967296 + (lo - low11)) / 9223372036854775808, l: low11 / 9223372036854775808, e: e - 16383 };
+}
+
+/** Rounds (h + l) * 2^k (signed doubles) into F; inexact unless `exact`. */
+function out(v: DD, k: number, cw: number, exact = false): void {
+  fromScaledDD(v[0], v[1], k, cw);
+  if (!exact) F.exc |= PE;
+}
+
+function setPacked(se: number, hi: number, lo: number): void { F.se = se; F.hi = hi; F.lo = lo; }
+function invalid(): void { F.exc |= IE; setPacked(IND_SE, IND_HI, IND_LO); }
+function zero(s: number): void { setPacked(s << 15, 0, 0); }
+function inf(s: number): void { setPacked((s << 15) | 0x7fff, 0x80000000, 0); }
+function one(s: number): void { setPacked((s << 15) | 0x3fff, 0x80000000, 0); }
+
+// ---- elementary functions in double-double ----------------------------------------------------------------
+
+/** e^t - 1 for |t| <= ~1. */
+function expm1(t: DD): DD {
+  let k = 0;
+  while (Math.abs(t[0]) > 1 / 1024) { t = dscale(t, -1); k++; }
+  // Taylor series to t^14/14!
+  let sum: DD = [0, 0], term: DD = t;
+  for (let n = 1; n <= 14; n++) {
+    if (n > 1) term = ddiv(dmul(term, t), [n, 0]);
+    sum = dadd(sum, term);
+  }
+  // expm1(2u) = expm1(u) * (expm1(u) + 2)
+  for (; k > 0; k--) sum = dmul(sum, dadd(sum, [2, 0]));
+  return sum;
+}
+
+/** 2 * atanh(s) = ln((1 + s) / (1 - s)) for |s| <= 0.18. */
+function atanh2(s: DD): DD {
+  const s2 = dmul(s, s);
+  let sum: DD = [0, 0], p = s;
+  for (let n = 1; n <= 61; n += 2) {
+    sum = dadd(sum, ddiv(p, [n, 0]));
+    p = dmul(p, s2);
+    if (Math.abs(p[0]) < 1e-40 * Math.abs(sum[0])) break;
+  }
+  return dscale(sum, 1);
+}
+
+/** log2 of m * 2^e, m = h + l in [1, 2). */
+function log2Scaled(m: DD, e: number): DD {
+  if (m[0] > SQRT2) { m = dscale(m, -1); e++; }
+  const s = ddiv(dsub(m, [1, 0]), dadd(m, [1, 0]));
+  return dadd([e, 0], dmul(atanh2(s), LOG2E));
+}
+
+/** atan(u) for 0 <= u <= 1. */
+function atanSmall(u: DD): DD {
+  for (let k = 0; k < 3; k++) u = ddiv(u, dadd([1, 0], dsqrt(dadd([1, 0], dmul(u, u)))));
+  const u2 = dmul(u, u);
+  let sum: DD = [0, 0], p = u;
+  for (let n = 1; n <= 61; n += 2) {
+    const t = ddiv(p, [n, 0]);
+    sum = ((n >> 1) & 1) ? dsub(sum, t) : dadd(sum, t);
+    p = dmul(p, u2);
+    if (Math.abs(p[0]) < 1e-40 * Math.abs(sum[0])) break;
+  }
+  return dscale(sum, 3);
+}
+
+function sinSeries(r: DD): DD {
+  const r2 = dmul(r, r);
+  let sum: DD = [0, 0], term = r;
+  for (let n = 1; n < 60; n += 2) {
+    sum = dadd(sum, term);
+    term = dneg(ddiv(dmul(term, r2), [(n + 1) * (n + 2), 0]));
+    if (Math.abs(term[0]) < 1e-40 * Math.max(Math.abs(sum[0]), 1e-300)) break;
+  }
+  return sum;
+}
+function cosSeries(r: DD): DD {
+  const r2 = dmul(r, r);
+  let sum: DD = [0, 0], term: DD = [1, 0];
+  for (let n = 0; n < 60; n += 2) {
+    sum = dadd(sum, term);
+    term = dneg(ddiv(dmul(term, r2), [(n + 1) * (n + 2), 0]));
+    if (Math.abs(term[0]) < 1e-40) break;
+  }
+  return sum;
+}
+
+// pi/2 * 2^330, to 330 fraction bits (more than any 64-bit argument below 2^63 needs)
+const PIO2_FIX = BigInt('0x6487ed5110b4611a62633145c06e0e68948127044533e63a0105df531d89cd9128a5043cc71a026ef7c');
+const FIX = 330;
+
+/** Exact reduction of |x| = (h + l) * 2^e (below 2^63) modulo pi/2: r in [-pi/4, pi/4], n mod 4. */
+function reduce(x: Scaled): { r: DD; n: number } {
+  const ax: DD = dscale([x.h, x.l], x.e);
+  if (ax[0] <= PIO4[0]) return { r: ax, n: 0 };
+  // the 64-bit significand as an integer, times 2^(e - 63 + FIX)
+  const sig = BigInt(x.h * 9223372036854775808) + BigInt(x.l * 9223372036854775808);
+  const X = sig << BigInt(x.e - 63 + FIX);
+  let n = X / PIO2_FIX;
+  let rem = X - n * PIO2_FIX;
+  if (rem * 2n > PIO2_FIX) { n += 1n; rem -= PIO2_FIX; }
+  const rh = Number(rem);
+  const rl = Number(rem - BigInt(rh));
+  return { r: dscale([rh, rl], -FIX), n: Number(n & 3n) };
+}
+
+// ---- the instructions -----------------------------------------------------------------------------------
+
+/** Computes kind on x = ST0 (and y = ST1 for FYL2X, FYL2XP1, FPATAN) into F. FSIN/FCOS/FPTAN
+ *  callers have already checked |x| < 2^63 (C2). */
+export function transcendental(kind: number, xse: number, xhi: number, xlo: number, yse: number, yhi: number, ylo: number, cw: number): void {
+  const kx = classify(xse, xhi, xlo);
+  const binary = kind === T_FYL2X || kind === T_FYL2XP1 || kind === T_FPATAN;
+  const ky = binary ? classify(yse, yhi, ylo) : K_ZERO;
+  if (kx >= K_QNAN || ky >= K_QNAN) {
+    if (binary) nan2(xse, xhi, xlo, kx, yse, yhi, ylo, ky); else nan1(xse, xhi, xlo, kx);
+    return;
+  }
+  if (kx === K_DENORMAL || ky === K_DENORMAL) F.exc |= DE;
+  const sx = xse >>> 15, sy = yse >>> 15;
+  switch (kind) {
+    case T_F2XM1: {
+      if (kx === K_ZERO) { zero(sx); return; }
+      if (kx === K_INF) { if (sx) one(1); else inf(0); return; }
+      const x = scaled(xse, xhi, xlo);
+      if (x.e > 0 || (x.e === 0 && (x.h > 1 || x.l > 0))) {
+        // |x| > 1 is outside the domain: the hardware returns x (inexact)
+        setPacked(xse, xhi, xlo); F.exc |= PE; return;
+      }
+      const xv: DD = sx ? [-x.h, -x.l] : [x.h, x.l];
+      if (x.e < -900) {
+        // 2^x - 1 = x ln2 (1 + x ln2 / 2 + ...): above x ln2 for either sign
+        const v = dmul(xv, LN2);
+        out([v[0], v[1] + Math.abs(v[0]) * NUDGE], x.e, cw);
+        return;
+      }
+      out(expm1(dmul(dscale(xv, x.e), LN2)), 0, cw);
+      return;
+    }
+    case T_FYL2X: {
+      // ST1 * log2(ST0)
+      if (sx && kx !== K_ZERO) { invalid(); return; }
+      if (kx === K_ZERO) {
+        if (ky === K_ZERO) { invalid(); return; }
+        if (ky !== K_INF) F.exc |= ZE;
+        inf(sy ^ 1); return;
+      }
+      if (kx === K_INF) { if (ky === K_ZERO) { invalid(); return; } inf(sy); return; }
+      const x = scaled(xse, xhi, xlo);
+      if (x.e === 0 && x.h === 1 && x.l === 0) {           // log2(1) = +0
+        if (ky === K_INF) { invalid(); return; }
+        zero(sy); return;
+      }
+      const neg = x.e < 0 ? 1 : 0;                       // log2(x) < 0 for x < 1
+      if (ky === K_ZERO) { zero(sy ^ neg); return; }
+      if (ky === K_INF) { inf(sy ^ neg); return; }
+      const L = log2Scaled([x.h, x.l], x.e);
+      const y = scaled(yse, yhi, ylo);
+      const v = dmul([sy ? -y.h : y.h, sy ? -y.l : y.l], L);
+      out(v, y.e, cw);
+      return;
+    }
+    case T_FYL2XP1: {
+      // ST1 * log2(ST0 + 1)
+      if (kx === K_ZERO) { if (ky === K_INF) { invalid(); return; } zero(sx ^ sy); return; }
+      if (kx === K_INF) { if (sx || ky === K_ZERO) { invalid(); return; } inf(sy); return; }
+      const x = scaled(xse, xhi, xlo);
+      if (sx && x.e >= 0) { invalid(); return; }          // 1 + x <= 0
+      if (ky === K_ZERO) { zero(sx ^ sy); return; }
+      if (ky === K_INF) { inf(sx ^ sy); return; }
+      const xv: DD = sx ? [-x.h, -x.l] : [x.h, x.l];
+      const y = scaled(yse, yhi, ylo);
+      const yv: DD = sy ? [-y.h, -y.l] : [y.h, y.l];
+      if (x.e < -900) {
+        // log2(1 + x) = x log2(e) (1 - x/2 + ...): below x log2(e) for either sign
+        const v = dmul(dmul(xv, LOG2E), yv);
+        out([v[0], v[1] - v[0] * NUDGE * (sx ? -1 : 1)], x.e + y.e, cw);
+        return;
+      }
+      const xs = dscale(xv, x.e);
+      const L = dmul(atanh2(ddiv(xs, dadd([2, 0], xs))), LOG2E);
+      out(dmul(yv, L), y.e, cw);
+      return;
+    }
+    case T_FPATAN: {
+      // atan2(ST1, ST0)
+      if (ky === K_ZERO) {
+        if (sx) out(sy ? dneg(PI) : PI, 0, cw); else zero(sy);
+        return;
+      }
+      if (kx === K_ZERO) { out(sy ? dneg(PIO2) : PIO2, 0, cw); return; }
+      if (ky === K_INF) {
+        const v = kx === K_INF ? (sx ? PI3O4 : PIO4) : PIO2;
+        out(sy ? dneg(v) : v, 0, cw); return;
+      }
+      if (kx === K_INF) {
+        if (sx) out(sy ? dneg(PI) : PI, 0, cw); else zero(sy);
+        return;
+      }
+      const x = scaled(xse, xhi, xlo), y = scaled(yse, yhi, ylo);
+      const ratio = ddiv([y.h, y.l], [x.h, x.l]);           // in (1/2, 2)
+      const d = y.e - x.e;
+      let a: DD, k = 0;
+      if (d < -900) {
+        // atan(t) = t - t^3/3 ...: just below t
+        if (sx) a = [PI[0], PI[1] - PI[0] * NUDGE];
+        else { a = [ratio[0], ratio[1] - ratio[0] * NUDGE]; k = d; }
+      } else if (d > 900) {
+        a = [PIO2[0], PIO2[1] + (sx ? PIO2[0] : -PIO2[0]) * NUDGE];
+      } else {
+        const t = dscale(ratio, d);
+        a = t[0] > 1 ? dsub(PIO2, atanSmall(ddiv([1, 0], t))) : atanSmall(t);
+        if (sx) a = dsub(PI, a);
+      }
+      out(sy ? dneg(a) : a, k, cw);
+      return;
+    }
+    default: {
+      // FSIN, FCOS, FPTAN (|x| < 2^63 checked by the caller)
+      if (kx === K_INF) { invalid(); return; }
+      if (kx === K_ZERO) { if (kind === T_COS) one(0); else zero(sx); return; }
+      const x = scaled(xse, xhi, xlo);
+      const sgn = sx ? -1 : 1;
+      if (x.e < -100) {
+        if (kind === T_COS) { out([1, -NUDGE], 0, cw); return; }
+        // sin x = x - x^3/6 (toward zero); tan x = x + x^3/3 (away from zero)
+        const nudge = (kind === T_SIN ? -1 : 1) * x.h * NUDGE;
+        out([sgn * x.h, sgn * (x.l + nudge)], x.e, cw);
+        return;
+      }
+      const { r, n } = reduce(x);
+      const s = sinSeries(r), c = cosSeries(r);
+      let v: DD;
+      if (kind === T_SIN) {
+        v = [s, c, dneg(s), dneg(c)][n];
+        if (sx) v = dneg(v);
+      } else if (kind === T_COS) {
+        v = [c, dneg(s), dneg(c), s][n];
+      } else {
+        v = (n & 1) ? dneg(ddiv(c, s)) : ddiv(s, c);
+        if (sx) v = dneg(v);
+      }
+      out(v, 0, cw);
+      return;
+    }
+  }
+}
