@@ -10,6 +10,9 @@ import { Insn } from './insn.js';
 import { CpuSignal, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL } from './fault.js';
 import { setFlags } from './flags.js';
 
+/** Instruction families that keep state of their own (x87) register their power-on reset here. */
+export const resetHooks: ((c: Cpu) => void)[] = [];
+
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_SIGNAL = 2;
 
 const TWO32 = 4294967296;
@@ -62,6 +65,7 @@ export class Cpu {
     this.f = state.f;
     setFlags(this.f, 0x202);
     state.dv.setUint32(OFF_MXCSR, 0x1f80, true);       // the MXCSR value Linux gives a new process
+    for (const h of resetHooks) h(this);
     this.attach(mem);
   }
 

@@ -6,8 +6,8 @@
 // rounded except when the true value lies within ~2^-100 relative of a rounding boundary.
 // The hardware itself is not correctly rounded everywhere (Intel documents < 1 ulp), so a
 // result can differ from a given CPU's by one unit in the last place; see test/x87.test.ts for
-// the measured agreement. FSIN/FCOS/FPTAN reduce the argument modulo pi/2 exactly (BigInt on
-// a 330-bit pi/2, only for |x| > pi/4: not a hot path). Operands too small or too large for
+// the measured agreement. FSIN/FCOS/FPTAN reduce the argument exactly (BigInt, only for |x| > pi/4:
+// not a hot path) modulo the x87's own 66-bit approximation of pi/2, as the hardware does. Operands too small or too large for
 // doubles are handled by scaling (value = (h + l) * 2^k), never by flushing.
 
 import {
@@ -185,11 +185,13 @@ function cosSeries(r: DD): DD {
   return sum;
 }
 
-// pi/2 * 2^330, to 330 fraction bits (more than any 64-bit argument below 2^63 needs)
-const PIO2_FIX = BigInt('0x6487ed5110b4611a62633145c06e0e68948127044533e63a0105df531d89cd9128a5043cc71a026ef7c');
+// The x87 reduces trigonometric arguments modulo pi/2 rounded to a 66-bit significand (the
+// value Intel documents; hardware results match it, not the true pi/2, for large arguments):
+// P66 = 0x1.921FB54442D18469 8 (binary 1.1001...), as a fixed-point number with FIX fraction bits.
 const FIX = 330;
+const PIO2_FIX = (BigInt('0x6487ed5110b4611a62633145c06e0e68948127044533e63a0105df531d89cd9128a5043cc71a026ef7c') >> BigInt(FIX - 65)) << BigInt(FIX - 65);
 
-/** Exact reduction of |x| = (h + l) * 2^e (below 2^63) modulo pi/2: r in [-pi/4, pi/4], n mod 4. */
+/** Exact reduction of |x| = (h + l) * 2^e (below 2^63) modulo P66: r in [-P66/2, P66/2], n mod 4. */
 function reduce(x: Scaled): { r: DD; n: number } {
   const ax: DD = dscale([x.h, x.l], x.e);
   if (ax[0] <= PIO4[0]) return { r: ax, n: 0 };
