@@ -22,6 +22,10 @@ export const IND_SE = 0xffff, IND_HI = 0xc0000000, IND_LO = 0;
 
 const TWO32 = 4294967296;
 const cvt = new DataView(new ArrayBuffer(8));
+// Scratch words (uint32 values as doubles): module-level `let`s holding values >= 2^31 would be
+// boxed on every store, so multi-word intermediate results live in this typed array.
+const W = new Float64Array(22);
+const AH_ = 0, AL_ = 1, BH_ = 2, BL_ = 3, S2_ = 4, S1_ = 5, S0_ = 6, RH_ = 7, RL_ = 8, KH_ = 9, KL_ = 10, M3_ = 11, M2_ = 12, M1_ = 13, M0_ = 14, PLO_ = 15, PHI_ = 16, Q2_ = 17, Q1_ = 18, Q0_ = 19, IH_ = 20, IL_ = 21;
 const BIAS = 16383;
 const EMIN = -16382, EMAX = 16383;
 /** Exponent wrap for unmasked overflow/underflow of register results (3 * 2^13). */
@@ -35,10 +39,11 @@ function invalid(): void { F.exc |= IE; setInd(); }
 function setZero(s: number): void { F.se = s << 15; F.hi = 0; F.lo = 0; }
 function setInf(s: number): void { F.se = (s << 15) | 0x7fff; F.hi = 0x80000000; F.lo = 0; }
 
-/** Precision in bits selected by FCW.PC (00: 24, 10: 53, 11: 64; the reserved 01 acts as 24). */
+/** Precision in bits selected by FCW.PC (00: 24, 10: 53, 11: 64; the reserved 01 acts as 64,
+ *  measured). */
 export function precisionOf(cw: number): number {
   const pc = (cw >>> 8) & 3;
-  return pc === 3 ? 64 : pc === 2 ? 53 : 24;
+  return pc === 0 ? 24 : pc === 2 ? 53 : 64;
 }
 
 export function classify(se: number, hi: number, lo: number): number {
@@ -56,8 +61,8 @@ export function classify(se: number, hi: number, lo: number): number {
 
 /** Unpacked finite nonzero operand: sign, unbiased exponent of the integer bit, normalized
  *  significand (bit 63 set). Two slots so binary operations can hold both operands. */
-let aS = 0, aE = 0, aH = 0, aL = 0;
-let bS = 0, bE = 0, bH = 0, bL = 0;
+let aS = 0, aE = 0;
+let bS = 0, bE = 0;
 
 function unpackA(se: number, hi: number, lo: number): void {
   aS = se >>> 15;
@@ -71,44 +76,43 @@ function unpackA(se: number, hi: number, lo: number): void {
       e -= n;
     }
   }
-  aE = e - BIAS; aH = hi >>> 0; aL = lo >>> 0;
+  aE = e - BIAS; W[AH_] = hi >>> 0; W[AL_] = lo >>> 0;
 }
 
 function unpackB(se: number, hi: number, lo: number): void {
   unpackA(se, hi, lo);
-  bS = aS; bE = aE; bH = aH; bL = aL;
+  bS = aS; bE = aE; W[BH_] = W[AH_]; W[BL_] = W[AL_];
 }
 
 // ---- shifting on 96 bits ------------------------------------------------------------------------
 
-let s2 = 0, s1 = 0, s0 = 0;
 
-/** (w2:w1:w0) >> n with every shifted-out bit ORed into bit 0, into s2:s1:s0. */
+/** (w2:w1:w0) >> n with every shifted-out bit ORed into bit 0, into W[S2_]:W[S1_]:W[S0_]. */
 function shr96(w2: number, w1: number, w0: number, n: number): void {
-  if (n <= 0) { s2 = w2; s1 = w1; s0 = w0; return; }
+  if (n <= 0) { W[S2_] = w2; W[S1_] = w1; W[S0_] = w0; return; }
   let jam: number;
-  if (n >= 96) { s2 = 0; s1 = 0; s0 = (w2 | w1 | w0) !== 0 ? 1 : 0; return; }
+  if (n >= 96) { W[S2_] = 0; W[S1_] = 0; W[S0_] = (w2 | w1 | w0) !== 0 ? 1 : 0; return; }
   if (n >= 64) {
     const k = n - 64;
-    s2 = 0; s1 = 0;
-    if (k === 0) { s0 = w2; jam = w1 | w0; }
-    else { s0 = w2 >>> k; jam = (w2 << (32 - k)) | w1 | w0; }
+    W[S2_] = 0; W[S1_] = 0;
+    if (k === 0) { W[S0_] = w2; jam = w1 | w0; }
+    else { W[S0_] = w2 >>> k; jam = (w2 << (32 - k)) | w1 | w0; }
   } else if (n >= 32) {
     const k = n - 32;
-    s2 = 0;
-    if (k === 0) { s1 = w2; s0 = w1; jam = w0; }
-    else { s1 = w2 >>> k; s0 = ((w2 << (32 - k)) | (w1 >>> k)) >>> 0; jam = (w1 << (32 - k)) | w0; }
+    W[S2_] = 0;
+    if (k === 0) { W[S1_] = w2; W[S0_] = w1; jam = w0; }
+    else { W[S1_] = w2 >>> k; W[S0_] = ((w2 << (32 - k)) | (w1 >>> k)) >>> 0; jam = (w1 << (32 - k)) | w0; }
   } else {
     const k = n;
-    s2 = w2 >>> k;
-    s1 = ((w2 << (32 - k)) | (w1 >>> k)) >>> 0;
-    s0 = ((w1 << (32 - k)) | (w0 >>> k)) >>> 0;
+    W[S2_] = w2 >>> k;
+    W[S1_] = ((w2 << (32 - k)) | (w1 >>> k)) >>> 0;
+    W[S0_] = ((w1 << (32 - k)) | (w0 >>> k)) >>> 0;
     jam = w0 << (32 - k);
   }
-  if (jam !== 0) s0 = (s0 | 1) >>> 0;
+  if (jam !== 0) W[S0_] = (W[S0_] | 1) >>> 0;
 }
 
-/** Normalizes (w2:w1:w0) != 0 to bit 95 set, into s2:s1:s0; returns the shift count. */
+/** Normalizes (w2:w1:w0) != 0 to bit 95 set, into W[S2_]:W[S1_]:W[S0_]; returns the shift count. */
 function norm96(w2: number, w1: number, w0: number): number {
   let n = 0;
   if (w2 === 0) {
@@ -121,15 +125,15 @@ function norm96(w2: number, w1: number, w0: number): number {
     w1 = ((w1 << k) | (w0 >>> (32 - k))) >>> 0;
     w0 = (w0 << k) >>> 0;
   }
-  s2 = w2; s1 = w1; s0 = w0;
+  W[S2_] = w2; W[S1_] = w1; W[S0_] = w0;
   return n + k;
 }
 
 // ---- rounding --------------------------------------------------------------------------------------
 
-let rH = 0, rL = 0, rCarry = 0, rInexact = 0, rUp = 0;
+let rCarry = 0, rInexact = 0, rUp = 0;
 
-/** Keeps the top p (24, 53 or 64) bits of w2:w1:w0 rounded by rc: rH:rL (the 64-bit
+/** Keeps the top p (24, 53 or 64) bits of w2:w1:w0 rounded by rc: W[RH_]:W[RL_] (the 64-bit
  *  significand), rCarry = 1 when rounding carried out of bit 63 (the value is then 2^64). */
 function rbits(s: number, w2: number, w1: number, w0: number, p: number, rc: number): void {
   let half: number, rest: boolean, lsb: number;
@@ -163,13 +167,13 @@ function rbits(s: number, w2: number, w1: number, w0: number, p: number, rc: num
       }
     }
   }
-  rH = w2; rL = w1; rInexact = inexact ? 1 : 0; rUp = inc ? 1 : 0;
+  W[RH_] = w2; W[RL_] = w1; rInexact = inexact ? 1 : 0; rUp = inc ? 1 : 0;
 }
 
 /** Core rounding: value (-1)^s * w2:w1:w0 * 2^(E-95), normalized (bit 95 set). The format has
  *  precision p and normal exponents emin..emax; wrap is the unmasked-response exponent bias.
- *  Result: kE, kH:kL (bit 63 clear = denormal or zero, weight as if kE = emin), kInf. */
-let kE = 0, kH = 0, kL = 0, kInf = false;
+ *  Result: kE, W[KH_]:W[KL_] (bit 63 clear = denormal or zero, weight as if kE = emin), kInf. */
+let kE = 0, kInf = false;
 
 function core(s: number, E: number, w2: number, w1: number, w0: number, p: number, emin: number, emax: number, wrap: number, cw: number): void {
   const rc = (cw >>> 10) & 3;
@@ -181,17 +185,17 @@ function core(s: number, E: number, w2: number, w1: number, w0: number, p: numbe
       rbits(s, w2, w1, w0, p, rc);
       if (rCarry) tiny = false;
     }
-    if (cw & UE) { shr96(w2, w1, w0, emin - E); w2 = s2; w1 = s1; w0 = s0; E = emin; }
+    if (cw & UE) { shr96(w2, w1, w0, emin - E); w2 = W[S2_]; w1 = W[S1_]; w0 = W[S0_]; E = emin; }
   }
   rbits(s, w2, w1, w0, p, rc);
-  let h = rH, l = rL;
+  let h = W[RH_], l = W[RL_];
   if (rCarry) { h = 0x80000000; l = 0; E++; }
   if (rInexact) { F.exc |= PE; F.up = rUp; }
   if (tiny) {
     if ((cw & UE) === 0) {
       F.exc |= UE; E += wrap;
       // beyond the wrap range (only FSCALE gets there): zero, as the hardware delivers
-      if (E < emin) { F.exc |= PE; F.up = 0; kE = emin; kH = 0; kL = 0; return; }
+      if (E < emin) { F.exc |= PE; F.up = 0; kE = emin; W[KH_] = 0; W[KL_] = 0; return; }
     } else if (rInexact) F.exc |= UE;
   }
   if (E > emax) {
@@ -209,15 +213,15 @@ function core(s: number, E: number, w2: number, w1: number, w0: number, p: numbe
       if (E > emax) { F.exc |= PE; F.up = 1; kInf = true; return; }   // beyond the wrap range: infinity
     }
   }
-  kE = E; kH = h; kL = l;
+  kE = E; W[KH_] = h; W[KL_] = l;
 }
 
 /** Rounds to the 80-bit register format at precision p and packs into F. */
 function pack80(s: number, E: number, w2: number, w1: number, w0: number, p: number, cw: number): void {
   core(s, E, w2, w1, w0, p, EMIN, EMAX, WRAP80, cw);
   if (kInf) { setInf(s); return; }
-  F.se = (s << 15) | ((kH & 0x80000000) !== 0 ? kE + BIAS : 0);
-  F.hi = kH; F.lo = kL;
+  F.se = (s << 15) | ((W[KH_] & 0x80000000) !== 0 ? kE + BIAS : 0);
+  F.hi = W[KH_]; F.lo = W[KL_];
 }
 
 /** Rounds an exact 80-bit value (already in F) to precision p: FLD constants, FSCALE inputs. */
@@ -225,7 +229,7 @@ export function roundF80(se: number, hi: number, lo: number, p: number, cw: numb
   const k = classify(se, hi, lo);
   if (k !== K_NORMAL && k !== K_DENORMAL) { F.se = se; F.hi = hi; F.lo = lo; return; }
   unpackA(se, hi, lo);
-  pack80(aS, aE, aH, aL, 0, p, cw);
+  pack80(aS, aE, W[AH_], W[AL_], 0, p, cw);
 }
 
 // ---- NaN handling -------------------------------------------------------------------------------
@@ -273,33 +277,33 @@ export function add(ase: number, ahi: number, alo: number, bse: number, bhi: num
   if (ka === K_ZERO) {
     if (kb === K_ZERO) { setZero(sa === sb ? sa : rc === RC_DOWN ? 1 : 0); return; }
     unpackB(bse, bhi, blo);
-    pack80(sb, bE, bH, bL, 0, p, cw);
+    pack80(sb, bE, W[BH_], W[BL_], 0, p, cw);
     return;
   }
   if (kb === K_ZERO) {
     unpackA(ase, ahi, alo);
-    pack80(sa, aE, aH, aL, 0, p, cw);
+    pack80(sa, aE, W[AH_], W[AL_], 0, p, cw);
     return;
   }
   unpackB(bse, bhi, blo);
   unpackA(ase, ahi, alo);
-  addU(sa, aE, aH, aL, sb, bE, bH, bL, p, cw);
+  addU(sa, aE, W[AH_], W[AL_], sb, bE, W[BH_], W[BL_], p, cw);
 }
 
 /** Exact sum of two finite nonzero unpacked values (any exponents), rounded and packed into F. */
-function addU(sa: number, aE: number, aH: number, aL: number, sb: number, bE: number, bH: number, bL: number, p: number, cw: number): void {
+function addU(sa: number, aE: number, ah: number, al: number, sb: number, bE: number, bh: number, bl: number, p: number, cw: number): void {
   // x = larger magnitude, y = smaller
-  let xs = sa, xE = aE, xH = aH, xL = aL, ys = sb, yE = bE, yH = bH, yL = bL;
-  if (aE < bE || (aE === bE && (aH < bH || (aH === bH && aL < bL)))) {
-    xs = sb; xE = bE; xH = bH; xL = bL; ys = sa; yE = aE; yH = aH; yL = aL;
+  let xs = sa, xE = aE, xH = ah, xL = al, ys = sb, yE = bE, yH = bh, yL = bl;
+  if (aE < bE || (aE === bE && (ah < bh || (ah === bh && al < bl)))) {
+    xs = sb; xE = bE; xH = bh; xL = bl; ys = sa; yE = aE; yH = ah; yL = al;
   }
   shr96(yH, yL, 0, xE - yE > 200 ? 200 : xE - yE);
   let w2: number, w1: number, w0: number, E = xE;
   if (xs === ys) {
-    w0 = s0;
-    let t = xL + s1;
+    w0 = W[S0_];
+    let t = xL + W[S1_];
     w1 = t >= TWO32 ? t - TWO32 : t;
-    t = xH + s2 + (t >= TWO32 ? 1 : 0);
+    t = xH + W[S2_] + (t >= TWO32 ? 1 : 0);
     if (t >= TWO32) {                          // carry: shift right one bit with sticky
       t -= TWO32;
       const j = w0 & 1;
@@ -309,16 +313,16 @@ function addU(sa: number, aE: number, aH: number, aL: number, sb: number, bE: nu
       E++;
     } else w2 = t;
   } else {
-    let t = 0 - s0, br = 0;
+    let t = 0 - W[S0_], br = 0;
     if (t < 0) { t += TWO32; br = 1; }
     w0 = t;
-    t = xL - s1 - br; br = 0;
+    t = xL - W[S1_] - br; br = 0;
     if (t < 0) { t += TWO32; br = 1; }
     w1 = t;
-    w2 = xH - s2 - br;
+    w2 = xH - W[S2_] - br;
     if ((w2 | w1 | w0) === 0) { setZero(((cw >>> 10) & 3) === RC_DOWN ? 1 : 0); return; }
     E -= norm96(w2, w1, w0);
-    w2 = s2; w1 = s1; w0 = s0;
+    w2 = W[S2_]; w1 = W[S1_]; w0 = W[S0_];
   }
   pack80(xs, E, w2, w1, w0, p, cw);
 }
@@ -335,7 +339,7 @@ function unpackDouble(x: number): void {
   const n = h !== 0 ? Math.clz32(h) : 32 + Math.clz32(l);
   if (n >= 32) { h = (l << (n - 32)) >>> 0; l = 0; }
   else if (n > 0) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
-  aE = e - 1023 + 11 - n; aH = h; aL = l;
+  aE = e - 1023 + 11 - n; W[AH_] = h; W[AL_] = l;
 }
 
 /** Rounds the exact value (h + l) * 2^k of two doubles to 80 bits at precision 64 by FCW.RC
@@ -344,40 +348,36 @@ export function fromScaledDD(h: number, l: number, k: number, cw: number): void 
   if (h === 0 && l === 0) { setZero(0); return; }
   if (l === 0 || h === 0) {
     unpackDouble(h === 0 ? l : h);
-    pack80(aS, aE + k, aH, aL, 0, 64, cw);
+    pack80(aS, aE + k, W[AH_], W[AL_], 0, 64, cw);
     return;
   }
   unpackDouble(l);
-  bS = aS; bE = aE; bH = aH; bL = aL;
+  bS = aS; bE = aE; W[BH_] = W[AH_]; W[BL_] = W[AL_];
   unpackDouble(h);
-  addU(aS, aE + k, aH, aL, bS, bE + k, bH, bL, 64, cw);
+  addU(aS, aE + k, W[AH_], W[AL_], bS, bE + k, W[BH_], W[BL_], 64, cw);
 }
 
 // ---- multiplication --------------------------------------------------------------------------------
 
-const limbA = new Float64Array(4), limbB = new Float64Array(4), col = new Float64Array(8);
-let m3 = 0, m2 = 0, m1 = 0, m0 = 0;
 
-/** (ah:al) * (bh:bl) -> m3:m2:m1:m0 (128 bits), exactly. */
+/** Exact 32x32 -> 64-bit product of uint32 values into W[PHI_]:W[PLO_]. The low word comes from
+ *  Math.imul; the double product is within 2^12 of the true one, so the high word is exact
+ *  after rounding (the true value minus the low word is a multiple of 2^32). */
+function mul32(a: number, b: number): void {
+  const lo = Math.imul(a, b) >>> 0;
+  W[PLO_] = lo;
+  W[PHI_] = Math.round((a * b - lo) / TWO32);
+}
+
+/** (ah:al) * (bh:bl) -> W[M3_]:W[M2_]:W[M1_]:W[M0_] (128 bits), exactly. */
 function mul64(ah: number, al: number, bh: number, bl: number): void {
-  limbA[0] = al & 0xffff; limbA[1] = al >>> 16; limbA[2] = ah & 0xffff; limbA[3] = ah >>> 16;
-  limbB[0] = bl & 0xffff; limbB[1] = bl >>> 16; limbB[2] = bh & 0xffff; limbB[3] = bh >>> 16;
-  col.fill(0);
-  for (let i = 0; i < 4; i++) {
-    const x = limbA[i];
-    if (x === 0) continue;
-    for (let j = 0; j < 4; j++) col[i + j] += x * limbB[j];
-  }
-  let carry = 0;
-  const out = [0, 0, 0, 0, 0, 0, 0, 0];
-  for (let k = 0; k < 8; k++) {
-    const v = col[k] + carry;
-    const low = v % 65536;
-    out[k] = low;
-    carry = (v - low) / 65536;
-  }
-  m0 = out[0] + out[1] * 65536; m1 = out[2] + out[3] * 65536;
-  m2 = out[4] + out[5] * 65536; m3 = out[6] + out[7] * 65536;
+  mul32(al, bl); const w0 = W[PLO_]; let c1 = W[PHI_];
+  mul32(al, bh); c1 += W[PLO_]; let c2 = W[PHI_];
+  mul32(ah, bl); c1 += W[PLO_]; c2 += W[PHI_];
+  mul32(ah, bh); c2 += W[PLO_]; let c3 = W[PHI_];
+  const w1 = c1 >>> 0; c2 += (c1 - w1) / TWO32;
+  const w2 = c2 >>> 0; c3 += (c2 - w2) / TWO32;
+  W[M0_] = w0; W[M1_] = w1; W[M2_] = w2; W[M3_] = c3;
 }
 
 export function mul(ase: number, ahi: number, alo: number, bse: number, bhi: number, blo: number, p: number, cw: number): void {
@@ -392,25 +392,24 @@ export function mul(ase: number, ahi: number, alo: number, bse: number, bhi: num
   if (ka === K_ZERO || kb === K_ZERO) { setZero(s); return; }
   unpackB(bse, bhi, blo);
   unpackA(ase, ahi, alo);
-  mul64(aH, aL, bH, bL);
+  mul64(W[AH_], W[AL_], W[BH_], W[BL_]);
   let E = aE + bE;
-  if (m3 >= 0x80000000) {
-    pack80(s, E + 1, m3, m2, m0 !== 0 ? (m1 | 1) >>> 0 : m1, p, cw);
+  if (W[M3_] >= 0x80000000) {
+    pack80(s, E + 1, W[M3_], W[M2_], W[M0_] !== 0 ? (W[M1_] | 1) >>> 0 : W[M1_], p, cw);
   } else {
     // shift left by one: 127..31 -> 96 bits
-    const w2 = ((m3 << 1) | (m2 >>> 31)) >>> 0;
-    const w1 = ((m2 << 1) | (m1 >>> 31)) >>> 0;
-    let w0 = ((m1 << 1) | (m0 >>> 31)) >>> 0;
-    if ((m0 & 0x7fffffff) !== 0) w0 = (w0 | 1) >>> 0;
+    const w2 = ((W[M3_] << 1) | (W[M2_] >>> 31)) >>> 0;
+    const w1 = ((W[M2_] << 1) | (W[M1_] >>> 31)) >>> 0;
+    let w0 = ((W[M1_] << 1) | (W[M0_] >>> 31)) >>> 0;
+    if ((W[M0_] & 0x7fffffff) !== 0) w0 = (w0 | 1) >>> 0;
     pack80(s, E, w2, w1, w0, p, cw);
   }
 }
 
 // ---- division ------------------------------------------------------------------------------------
 
-/** 66 quotient bits of (ah:al [<< 1 if ah:al < bh:bl]) / (bh:bl) into q2:q1:q0 as w2:w1:w0
+/** 66 quotient bits of (ah:al [<< 1 if ah:al < bh:bl]) / (bh:bl) into W[Q2_]:W[Q1_]:W[Q0_] as w2:w1:w0
  *  (64 bits + 2 bits + sticky); returns -1 when the dividend was pre-shifted, else 0. */
-let q2 = 0, q1 = 0, q0 = 0;
 function div64(ah: number, al: number, bh: number, bl: number): number {
   let r2 = 0, r1 = ah, r0 = al, adj = 0;
   if (ah < bh || (ah === bh && al < bl)) {
@@ -433,10 +432,10 @@ function div64(ah: number, al: number, bh: number, bl: number): number {
     r2 = r1 >>> 31; r1 = ((r1 << 1) | (r0 >>> 31)) >>> 0; r0 = (r0 << 1) >>> 0;
   }
   // quotient in [2^65, 2^66): top 64 bits, then 2 bits and the sticky remainder
-  q2 = ((qh << 30) | (qm >>> 2)) >>> 0;
-  q1 = ((qm << 30) | (ql >>> 2)) >>> 0;
-  q0 = ((ql & 3) << 30) >>> 0;
-  if ((r2 | r1 | r0) !== 0) q0 = (q0 | 1) >>> 0;
+  W[Q2_] = ((qh << 30) | (qm >>> 2)) >>> 0;
+  W[Q1_] = ((qm << 30) | (ql >>> 2)) >>> 0;
+  W[Q0_] = ((ql & 3) << 30) >>> 0;
+  if ((r2 | r1 | r0) !== 0) W[Q0_] = (W[Q0_] | 1) >>> 0;
   return adj;
 }
 
@@ -461,8 +460,8 @@ export function div(ase: number, ahi: number, alo: number, bse: number, bhi: num
   if (ka === K_ZERO) { setZero(s); return; }
   unpackB(bse, bhi, blo);
   unpackA(ase, ahi, alo);
-  const adj = div64(aH, aL, bH, bL);
-  pack80(s, aE - bE + adj, q2, q1, q0, p, cw);
+  const adj = div64(W[AH_], W[AL_], W[BH_], W[BL_]);
+  pack80(s, aE - bE + adj, W[Q2_], W[Q1_], W[Q0_], p, cw);
 }
 
 // ---- square root ---------------------------------------------------------------------------------
@@ -478,8 +477,8 @@ export function sqrt(se: number, hi: number, lo: number, p: number, cw: number):
   // radicand bits, two at a time from the top of x2:x1:x0 (sig << 68 if E odd, << 67 if even)
   let x2: number, x1: number, x0: number;
   const odd = (aE & 1) !== 0;
-  if (odd) { x2 = aH; x1 = aL; x0 = 0; }
-  else { x2 = aH >>> 1; x1 = ((aH << 31) | (aL >>> 1)) >>> 0; x0 = (aL << 31) >>> 0; }
+  if (odd) { x2 = W[AH_]; x1 = W[AL_]; x0 = 0; }
+  else { x2 = W[AH_] >>> 1; x1 = ((W[AH_] << 31) | (W[AL_] >>> 1)) >>> 0; x0 = (W[AL_] << 31) >>> 0; }
   let r2 = 0, r1 = 0, r0 = 0;      // remainder (< 2^68)
   let t2 = 0, t1 = 0, t0 = 0;      // root so far
   for (let it = 0; it < 66; it++) {
@@ -534,7 +533,7 @@ function cmpOrdered(ase: number, ahi: number, alo: number, ka: number, bse: numb
   else {
     unpackB(bse, bhi, blo);
     unpackA(ase, ahi, alo);
-    mag = aE !== bE ? (aE > bE ? 1 : -1) : aH !== bH ? (aH > bH ? 1 : -1) : aL !== bL ? (aL > bL ? 1 : -1) : 0;
+    mag = aE !== bE ? (aE > bE ? 1 : -1) : W[AH_] !== W[BH_] ? (W[AH_] > W[BH_] ? 1 : -1) : W[AL_] !== W[BL_] ? (W[AL_] > W[BL_] ? 1 : -1) : 0;
   }
   if (mag === 0) return CMP_EQ;
   return (mag > 0) !== (sa !== 0) ? CMP_GT : CMP_LT;
@@ -565,34 +564,33 @@ export function fromInt(lo: number, hi: number, size: number): void {
   F.se = (s << 15) | (BIAS + 63 - n); F.hi = h; F.lo = l;
 }
 
-/** Integer rounding of a finite value with exponent E < 63: magnitude in iH:iL. */
-let iH = 0, iL = 0;
+/** Integer rounding of a finite value with exponent E < 63: magnitude in W[IH_]:W[IL_]. */
 function rint(s: number, E: number, h: number, l: number, rc: number): void {
   const q = 63 - E;                 // bits below the binary point
   let half: number, rest: boolean;
-  if (q > 64) { half = 0; rest = true; iH = 0; iL = 0; }
-  else if (q === 64) { half = h >>> 31; rest = ((h & 0x7fffffff) | l) !== 0; iH = 0; iL = 0; }
+  if (q > 64) { half = 0; rest = true; W[IH_] = 0; W[IL_] = 0; }
+  else if (q === 64) { half = h >>> 31; rest = ((h & 0x7fffffff) | l) !== 0; W[IH_] = 0; W[IL_] = 0; }
   else if (q >= 32) {
     const k = q - 32;
-    iH = 0;
-    if (k === 0) { iL = h; half = l >>> 31; rest = (l & 0x7fffffff) !== 0; }
-    else { iL = h >>> k; half = (h >>> (k - 1)) & 1; rest = ((h & ((1 << (k - 1)) - 1)) | l) !== 0; }
+    W[IH_] = 0;
+    if (k === 0) { W[IL_] = h; half = l >>> 31; rest = (l & 0x7fffffff) !== 0; }
+    else { W[IL_] = h >>> k; half = (h >>> (k - 1)) & 1; rest = ((h & ((1 << (k - 1)) - 1)) | l) !== 0; }
   } else {
-    iH = h >>> q; iL = ((h << (32 - q)) | (l >>> q)) >>> 0;
+    W[IH_] = h >>> q; W[IL_] = ((h << (32 - q)) | (l >>> q)) >>> 0;
     half = (l >>> (q - 1)) & 1; rest = (l & ((1 << (q - 1)) - 1)) !== 0;
     if (q === 1) rest = false;
   }
   const inexact = half !== 0 || rest;
   let inc: boolean;
   switch (rc) {
-    case RC_NEAR: inc = half !== 0 && (rest || (iL & 1) !== 0); break;
+    case RC_NEAR: inc = half !== 0 && (rest || (W[IL_] & 1) !== 0); break;
     case RC_DOWN: inc = inexact && s !== 0; break;
     case RC_UP: inc = inexact && s === 0; break;
     default: inc = false;
   }
   if (inc) {
-    iL += 1;
-    if (iL >= TWO32) { iL -= TWO32; iH = (iH + 1) >>> 0; }
+    W[IL_] += 1;
+    if (W[IL_] >= TWO32) { W[IL_] -= TWO32; W[IH_] = (W[IH_] + 1) >>> 0; }
   }
   if (inexact) { F.exc |= PE; F.up = inc ? 1 : 0; }
 }
@@ -610,11 +608,11 @@ export function toInt(se: number, hi: number, lo: number, size: number, rc: numb
   let mh: number, ml: number;
   if (aE >= 63) {
     if (aE > 63) { intIndefinite(size); F.exc |= IE; return; }
-    mh = aH; ml = aL;
+    mh = W[AH_]; ml = W[AL_];
   } else {
     const exc = F.exc, up = F.up;
-    rint(s, aE, aH, aL, rc);
-    mh = iH; ml = iL;
+    rint(s, aE, W[AH_], W[AL_], rc);
+    mh = W[IH_]; ml = W[IL_];
     // range check before committing PE
     if (!inRange(s, mh, ml, size)) { F.exc = exc | IE; F.up = up; intIndefinite(size); return; }
   }
@@ -650,10 +648,10 @@ export function roundInt(se: number, hi: number, lo: number, cw: number): void {
   if (k === K_DENORMAL) F.exc |= DE;
   unpackA(se, hi, lo);
   if (aE >= 63) return;
-  rint(aS, aE, aH, aL, (cw >>> 10) & 3);
-  if ((iH | iL) === 0) { setZero(aS); return; }
-  const n = iH !== 0 ? Math.clz32(iH) : 32 + Math.clz32(iL);
-  let h = iH, l = iL;
+  rint(aS, aE, W[AH_], W[AL_], (cw >>> 10) & 3);
+  if ((W[IH_] | W[IL_]) === 0) { setZero(aS); return; }
+  const n = W[IH_] !== 0 ? Math.clz32(W[IH_]) : 32 + Math.clz32(W[IL_]);
+  let h = W[IH_], l = W[IL_];
   if (n >= 32) { h = (l << (n - 32)) >>> 0; l = 0; }
   else if (n > 0) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
   F.se = (aS << 15) | (BIAS + 63 - n); F.hi = h; F.lo = l;
@@ -722,10 +720,10 @@ export function toF32(se: number, hi: number, lo: number, cw: number): void {
       return;
   }
   unpackA(se, hi, lo);
-  core(s, aE, aH, aL, 0, 24, -126, 127, 192, cw);
+  core(s, aE, W[AH_], W[AL_], 0, 24, -126, 127, 192, cw);
   if (kInf) { F.lo = ((s << 31) | 0x7f800000) >>> 0; return; }
-  const e = (kH & 0x80000000) !== 0 ? kE + 127 : 0;
-  F.lo = ((s << 31) | (e << 23) | ((kH >>> 8) & 0x7fffff)) >>> 0;
+  const e = (W[KH_] & 0x80000000) !== 0 ? kE + 127 : 0;
+  F.lo = ((s << 31) | (e << 23) | ((W[KH_] >>> 8) & 0x7fffff)) >>> 0;
 }
 
 /** FST m64: rounds to double precision by FCW.RC; the image in F.lo/F.hi. */
@@ -743,11 +741,11 @@ export function toF64(se: number, hi: number, lo: number, cw: number): void {
       return;
   }
   unpackA(se, hi, lo);
-  core(s, aE, aH, aL, 0, 53, -1022, 1023, 1536, cw);
+  core(s, aE, W[AH_], W[AL_], 0, 53, -1022, 1023, 1536, cw);
   if (kInf) { F.lo = 0; F.hi = ((s << 31) | 0x7ff00000) >>> 0; return; }
-  const e = (kH & 0x80000000) !== 0 ? kE + 1023 : 0;
-  F.hi = ((s << 31) | (e << 20) | ((kH >>> 11) & 0xfffff)) >>> 0;
-  F.lo = ((kH << 21) | (kL >>> 11)) >>> 0;
+  const e = (W[KH_] & 0x80000000) !== 0 ? kE + 1023 : 0;
+  F.hi = ((s << 31) | (e << 20) | ((W[KH_] >>> 11) & 0xfffff)) >>> 0;
+  F.lo = ((W[KH_] << 21) | (W[KL_] >>> 11)) >>> 0;
 }
 
 // ---- FPREM / FPREM1 -----------------------------------------------------------------------------------
@@ -773,12 +771,12 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
   if (D < -1 || (D === -1 && !ieee)) { normalizeInto(ase, ahi, alo, cw); return; }
   if (D === -1) {
     // |a|/|b| in (1/4, 1): quotient 1 when 2|a| > |b| (a tie rounds to the even 0)
-    if (aH > bH || (aH === bH && aL > bL)) {
+    if (W[AH_] > W[BH_] || (W[AH_] === W[BH_] && W[AL_] > W[BL_])) {
       // |b| - |a| at a's scale: (b << 1) - a, below 2^64
-      let t = ((bL << 1) >>> 0) - aL, br = 0;
+      let t = ((W[BL_] << 1) >>> 0) - W[AL_], br = 0;
       if (t < 0) { t += TWO32; br = 1; }
       const r0 = t;
-      const r1 = (((bH << 1) | (bL >>> 31)) - aH - br) >>> 0;
+      const r1 = (((W[BH_] << 1) | (W[BL_] >>> 31)) - W[AH_] - br) >>> 0;
       remQ = 1;
       finishRem(sa ^ 1, aE, r1, r0, cw);
       return;
@@ -788,15 +786,15 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
   }
   const steps = D >= 64 ? 32 + (D & 31) : D;
   if (D >= 64) remComplete = false;
-  let r2 = 0, r1 = aH, r0 = aL, q = 0;
+  let r2 = 0, r1 = W[AH_], r0 = W[AL_], q = 0;
   for (let k = 0; k <= steps; k++) {
     if (k > 0) { r2 = r1 >>> 31; r1 = ((r1 << 1) | (r0 >>> 31)) >>> 0; r0 = (r0 << 1) >>> 0; }
     q = (q << 1) & 0xff;
-    if (r2 !== 0 || r1 > bH || (r1 === bH && r0 >= bL)) {
-      let t = r0 - bL, br = 0;
+    if (r2 !== 0 || r1 > W[BH_] || (r1 === W[BH_] && r0 >= W[BL_])) {
+      let t = r0 - W[BL_], br = 0;
       if (t < 0) { t += TWO32; br = 1; }
       r0 = t;
-      t = r1 - bH - br;
+      t = r1 - W[BH_] - br;
       if (t < 0) t += TWO32;
       r1 = t; r2 = 0;
       q |= 1;
@@ -806,12 +804,12 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
   if (ieee && remComplete) {
     // round the quotient to nearest: compare 2r with b
     const t2 = r1 >>> 31, t1 = ((r1 << 1) | (r0 >>> 31)) >>> 0, t0 = (r0 << 1) >>> 0;
-    const cmp = t2 !== 0 ? 1 : t1 !== bH ? (t1 > bH ? 1 : -1) : t0 !== bL ? (t0 > bL ? 1 : -1) : 0;
+    const cmp = t2 !== 0 ? 1 : t1 !== W[BH_] ? (t1 > W[BH_] ? 1 : -1) : t0 !== W[BL_] ? (t0 > W[BL_] ? 1 : -1) : 0;
     if (cmp > 0 || (cmp === 0 && (q & 1) !== 0)) {
       q = (q + 1) & 0xff;
-      let t = bL - r0, br = 0;
+      let t = W[BL_] - r0, br = 0;
       if (t < 0) { t += TWO32; br = 1; }
-      r0 = t; r1 = (bH - r1 - br) >>> 0;
+      r0 = t; r1 = (W[BH_] - r1 - br) >>> 0;
       rs ^= 1;
     }
   }
@@ -819,17 +817,17 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
   finishRem(rs, aE - steps, r1, r0, cw);
 }
 
-/** Packs remainder magnitude m1:m0 scaled by 2^(E-63) (exact; may be denormal or zero). */
+/** Packs remainder magnitude W[M1_]:W[M0_] scaled by 2^(E-63) (exact; may be denormal or zero). */
 function finishRem(s: number, E: number, r1: number, r0: number, cw: number): void {
   if ((r1 | r0) === 0) { setZero(s); return; }
   const n = norm96(r1, r0, 0);
-  pack80(s, E - n, s2, s1, s0, 64, cw | UE);   // exact: never an underflow
+  pack80(s, E - n, W[S2_], W[S1_], W[S0_], 64, cw | UE);   // exact: never an underflow
 }
 
 function normalizeInto(se: number, hi: number, lo: number, cw: number): void {
   if (classify(se, hi, lo) !== K_DENORMAL) { F.se = se; F.hi = hi; F.lo = lo; return; }
   unpackA(se, hi, lo);
-  pack80(aS, aE, aH, aL, 0, 64, cw | UE);
+  pack80(aS, aE, W[AH_], W[AL_], 0, 64, cw | UE);
 }
 
 // ---- FSCALE, FXTRACT -----------------------------------------------------------------------------------
@@ -854,11 +852,11 @@ export function scale(ase: number, ahi: number, alo: number, bse: number, bhi: n
   if (kb !== K_ZERO) {
     unpackB(bse, bhi, blo);
     if (bE >= 20) n = 1 << 20;
-    else if (bE >= 0) n = bH >>> (31 - bE);
+    else if (bE >= 0) n = W[BH_] >>> (31 - bE);
     n = sb ? -n : n;
   }
   unpackA(ase, ahi, alo);
-  pack80(sa, aE + n, aH, aL, 0, 64, cw);
+  pack80(sa, aE + n, W[AH_], W[AL_], 0, 64, cw);
 }
 
 /** FXTRACT: F = significand (exponent 0), and the exponent as a value in xE_* */
@@ -874,7 +872,7 @@ export function xtract(se: number, hi: number, lo: number): void {
   if (k === K_INF) { xtSE = 0x7fff; xtHI = 0x80000000; xtLO = 0; F.se = se; F.hi = hi; F.lo = lo; return; }
   if (k === K_DENORMAL) F.exc |= DE;
   unpackA(se, hi, lo);
-  const e = aE, s = aS, h = aH, l = aL;
+  const e = aE, s = aS, h = W[AH_], l = W[AL_];
   fromInt(e, e < 0 ? -1 : 0, 4);
   xtSE = F.se; xtHI = F.hi; xtLO = F.lo;
   F.se = (s << 15) | BIAS; F.hi = h; F.lo = l;
@@ -894,12 +892,12 @@ export function toDouble(se: number, hi: number, lo: number): number {
   }
   unpackA(se, hi, lo);
   const savedExc = F.exc, savedUp = F.up;
-  core(s, aE, aH, aL, 0, 53, -1022, 1023, 1536, 0x037f);
+  core(s, aE, W[AH_], W[AL_], 0, 53, -1022, 1023, 1536, 0x037f);
   F.exc = savedExc; F.up = savedUp;
   if (kInf) return s ? -Infinity : Infinity;
-  const e = (kH & 0x80000000) !== 0 ? kE + 1023 : 0;
-  cvt.setUint32(4, ((s << 31) | (e << 20) | ((kH >>> 11) & 0xfffff)) >>> 0, true);
-  cvt.setUint32(0, ((kH << 21) | (kL >>> 11)) >>> 0, true);
+  const e = (W[KH_] & 0x80000000) !== 0 ? kE + 1023 : 0;
+  cvt.setUint32(4, ((s << 31) | (e << 20) | ((W[KH_] >>> 11) & 0xfffff)) >>> 0, true);
+  cvt.setUint32(0, ((W[KH_] << 21) | (W[KL_] >>> 11)) >>> 0, true);
   return cvt.getFloat64(0, true);
 }
 
@@ -915,5 +913,5 @@ export function fromDouble(d: number): void {
 export function packRounded(s: number, E: number, w2: number, w1: number, w0: number, p: number, cw: number): void {
   if ((w2 | w1 | w0) === 0) { setZero(s); return; }
   const n = norm96(w2 >>> 0, w1 >>> 0, w0 >>> 0);
-  pack80(s, E - n, s2, s1, s0, p, cw);
+  pack80(s, E - n, W[S2_], W[S1_], W[S0_], p, cw);
 }

@@ -150,6 +150,14 @@ function log2Scaled(m: DD, e: number): DD {
   return dadd([e, 0], dmul(atanh2(s), LOG2E));
 }
 
+/** log2 of a positive double-double in the double range. */
+function log2DD(v: DD): DD {
+  let e = Math.floor(Math.log2(v[0]));
+  let m = dscale(v, -e);
+  if (m[0] >= 2) { m = dscale(m, -1); e++; } else if (m[0] < 1) { m = dscale(m, 1); e--; }
+  return log2Scaled(m, e);
+}
+
 /** atan(u) for 0 <= u <= 1. */
 function atanSmall(u: DD): DD {
   for (let k = 0; k < 3; k++) u = ddiv(u, dadd([1, 0], dsqrt(dadd([1, 0], dmul(u, u)))));
@@ -263,11 +271,18 @@ export function transcendental(kind: number, xse: number, xhi: number, xlo: numb
       return;
     }
     case T_FYL2XP1: {
-      // ST1 * log2(ST0 + 1)
+      // ST1 * log2(ST0 + 1). Outside the documented range |x| < 1 - sqrt(2)/2 the hardware still
+      // computes the function for x > -1; for x <= -1 it returns x when y is finite and nonzero
+      // (inexact), and otherwise acts as if log2(1 + x) were negative (measured).
       if (kx === K_ZERO) { if (ky === K_INF) { invalid(); return; } zero(sx ^ sy); return; }
-      if (kx === K_INF) { if (sx || ky === K_ZERO) { invalid(); return; } inf(sy); return; }
+      if (sx && kx === K_INF) { invalid(); return; }
       const x = scaled(xse, xhi, xlo);
-      if (sx && x.e >= 0) { invalid(); return; }          // 1 + x <= 0
+      if (sx && x.e >= 0) {
+        if (ky === K_ZERO) { zero(sy ^ 1); return; }
+        if (ky === K_INF) { inf(sy ^ 1); return; }
+        setPacked(xse, xhi, xlo); F.exc |= PE; return;
+      }
+      if (kx === K_INF) { if (ky === K_ZERO) { invalid(); return; } inf(sy); return; }
       if (ky === K_ZERO) { zero(sx ^ sy); return; }
       if (ky === K_INF) { inf(sx ^ sy); return; }
       const xv: DD = sx ? [-x.h, -x.l] : [x.h, x.l];
@@ -279,8 +294,17 @@ export function transcendental(kind: number, xse: number, xhi: number, xlo: numb
         out([v[0], v[1] - v[0] * NUDGE * (sx ? -1 : 1)], x.e + y.e, cw);
         return;
       }
-      const xs = dscale(xv, x.e);
-      const L = dmul(atanh2(ddiv(xs, dadd([2, 0], xs))), LOG2E);
+      let L: DD;
+      if (x.e < -1) {
+        const xs = dscale(xv, x.e);
+        L = dmul(atanh2(ddiv(xs, dadd([2, 0], xs))), LOG2E);
+      } else if (x.e <= 60) {
+        L = log2DD(dadd([1, 0], dscale(xv, x.e)));        // 1 + x exactly (below 2^62 + 1)
+      } else {
+        // log2(x) + log2(1 + 1/x), the second term below 2^-60
+        L = log2Scaled([x.h, x.l], x.e);
+        if (x.e < 1000) L = dadd(L, dmul(LOG2E, ddiv([1, 0], dscale([x.h, x.l], x.e))));
+      }
       out(dmul(yv, L), y.e, cw);
       return;
     }

@@ -50,9 +50,10 @@ export function xb(c: Cpu): number {
 
 export const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, DAZ = 0x40, FTZ = 0x8000;
 export const MXCSR_DEFAULT = 0x1f80;
-/** MM (bit 17, AMD misaligned-SSE mode): when set, aligned SSE forms accept misaligned operands. */
+/** MM (bit 17): AMD's misaligned-SSE mode. This project's reference CPU (AMD Zen 4, MisAlignSse)
+ *  reports MXCSR_MASK 0x2ffff; with MM set, 16-byte operands of ordinary SSE instructions may be
+ *  misaligned, while the explicitly aligned moves (MOVAPS/MOVAPD/MOVDQA, MOVNT*) still take #GP. */
 export const MM = 0x20000;
-/** Bits ldmxcsr accepts: this project's reference CPU (AMD, MisAlignSse) takes MM as well. */
 export const MXCSR_MASK = 0x2ffff;
 
 /** MXCSR of c; call xb(c) first (it binds the views). */
@@ -103,17 +104,31 @@ export function st128(c: Cpu, a: number, off: number): void {
   m.write64(a + 8, I32[k + 2], I32[k + 3]);
 }
 
-/** The effective address of a 16-byte memory operand; #GP when `aligned` and it is not 16-aligned. */
-export function ea16(c: Cpu, i: Insn, aligned: boolean): number {
+/** Alignment rule of a 16-byte memory operand: none, 16 unless MXCSR.MM, always 16. */
+export const UNALIGNED = 0, ALIGNED = 1, STRICT = 2;
+
+/** The effective address of a 16-byte memory operand; #GP when the rule requires 16-byte
+ *  alignment and it is not aligned. */
+export function ea16(c: Cpu, i: Insn, rule: number | boolean): number {
   const a = c.ea(i);
-  if (aligned && a % 16 !== 0 && (I32[(c.state.base + OFF_MXCSR) >> 2] & MM) === 0) raiseGP();
+  if (rule && a % 16 !== 0 && (rule === STRICT || (I32[(c.state.base + OFF_MXCSR) >> 2] & MM) === 0)) raiseGP();
   return a;
 }
 
-/** The xmm/m128 source operand: the register's pool offset, or the memory operand loaded into SCR. */
-export function srcX(c: Cpu, i: Insn, x: number, aligned: boolean): number {
+/** The xmm/m128 source operand: the register's pool offset, or the memory operand loaded into SCR
+ *  (`aligned`: true = ALIGNED, false = UNALIGNED, or a rule). */
+export function srcX(c: Cpu, i: Insn, x: number, aligned: number | boolean): number {
   if (i.mod === 3) return x + 16 * i.rm;
   ld128(c, ea16(c, i, aligned), SCR);
+  return SCR;
+}
+
+/** xmm/m128 source of which only the low 8 bytes are used (punpckl*, unpckl*, shift counts): the
+ *  16-byte alignment rule applies, but only 8 bytes are read (observable with MXCSR.MM set). */
+export function srcXlo(c: Cpu, i: Insn, x: number): number {
+  if (i.mod === 3) return x + 16 * i.rm;
+  const a = ea16(c, i, ALIGNED), k = SCR >> 2;
+  I32[k] = c.mem.read64(a); I32[k + 1] = c.mem.hi; I32[k + 2] = 0; I32[k + 3] = 0;
   return SCR;
 }
 

@@ -7,7 +7,7 @@ import type { Insn, Handler } from '../insn.js';
 import { def, Mandatory } from '../table.js';
 import { getFlags, setFlags, ARITH } from '../flags.js';
 import {
-  xb, I32, U8, T1, T2, SCR, srcX, srcX32, srcX64, cp16, mxcsr, fpCommit,
+  xb, I32, U8, T1, T2, SCR, srcX, srcXlo, srcX32, srcX64, cp16, mxcsr, fpCommit,
 } from './sse-common.js';
 import {
   fpMode, fl, RC, arith32, arith64, minmax32, minmax64, cmp32, cmp64, comi32, comi64,
@@ -269,7 +269,7 @@ reg(1, 0xc6, '66', 'shufpd', shufpd, true);
 
 function unpck(hi: boolean, dbl: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >> 2, dk = d >> 2, t = T1 >> 2, o = hi ? 2 : 0;
+    const x = xb(c), d = x + 16 * i.reg, s = (hi ? srcX(c, i, x, true) : srcXlo(c, i, x)) >> 2, dk = d >> 2, t = T1 >> 2, o = hi ? 2 : 0;
     if (dbl) { I32[t] = I32[dk + o]; I32[t + 1] = I32[dk + o + 1]; I32[t + 2] = I32[s + o]; I32[t + 3] = I32[s + o + 1]; }
     else { I32[t] = I32[dk + o]; I32[t + 1] = I32[s + o]; I32[t + 2] = I32[dk + o + 1]; I32[t + 3] = I32[s + o + 1]; }
     cp16(T1, d);
@@ -331,23 +331,32 @@ reg(1, 0x7d, 'F2', 'hsubps', hps(SUB));
 
 // ---- SSE4.1: dot products, round, blends, insertps/extractps ----------------------------------
 
+// The dot products run in stages (multiplies, pairwise adds, final add); each stage commits its
+// flags and takes #XM on its own unmasked exceptions, so an intermediate denormal raises DE and a
+// later stage never runs after an earlier one faulted (measured on the host).
 function dpps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm;
-  fpMode(mxcsr(c));
+  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm, mx = mxcsr(c);
+  fpMode(mx);
   const dk = d >> 2, sk = s >> 2, t = T2 >> 2;
   for (let k = 0; k < 4; k++) I32[t + k] = m & (16 << k) ? arith32(MUL, I32[dk + k], I32[sk + k]) : 0;
+  fpCommit(c, i, fl);
+  fpMode(mx);
   const a = arith32(ADD, I32[t], I32[t + 1]);
   const b = arith32(ADD, I32[t + 2], I32[t + 3]);
+  fpCommit(c, i, fl);
+  fpMode(mx);
   const r = arith32(ADD, a, b);
   fpCommit(c, i, fl);
   for (let k = 0; k < 4; k++) I32[dk + k] = m & (1 << k) ? r : 0;
 }
 function dppd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm;
-  fpMode(mxcsr(c));
+  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm, mx = mxcsr(c);
+  fpMode(mx);
   const dq = d >> 3, sq = s >> 3, t = T2 >> 3;
   if (m & 16) arith64(MUL, dq, sq, t); else { I32[2 * t] = 0; I32[2 * t + 1] = 0; }
   if (m & 32) arith64(MUL, dq + 1, sq + 1, t + 1); else { I32[2 * t + 2] = 0; I32[2 * t + 3] = 0; }
+  fpCommit(c, i, fl);
+  fpMode(mx);
   arith64(ADD, t, t + 1, T1 >> 3);
   fpCommit(c, i, fl);
   const r = T1 >> 2, dk = d >> 2;

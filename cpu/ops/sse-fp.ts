@@ -139,16 +139,29 @@ function rnd32(d: number, es: number): number {
 }
 
 const TWO64 = 18446744073709551616;
+let SE = 0;
+/** d (finite, nonzero) scaled by a power of two into [1, 2) in magnitude; the power is left in SE. */
+function scale1(d: number): number {
+  cD[0] = d;
+  let e = (cI[1] >>> 20) & 0x7ff;
+  if (e === 0) { d *= TWO64; cD[0] = d; e = ((cI[1] >>> 20) & 0x7ff) - 64; }
+  const k = e - 1023;
+  SE = k;
+  const h = k >> 1;
+  return (d * 2 ** -h) * 2 ** (h - k);
+}
+
 /** Rounds the exact value d + e (d = the double nearest it, es = sign(e)) to binary32 under the
  *  current mode, raising PE/UE/OE; d is finite and nonzero. Tininess is detected after rounding
  *  (the result rounded to 24 bits with an unbounded exponent is below 2^-126), as this host's AMD
- *  CPU does. Returns the bits. */
+ *  CPU does. With UE (OE) unmasked, PE reports whether that unbounded result is inexact.
+ *  Returns the bits. */
 export function round32(d: number, es: number): number {
   const neg = d < 0;
   const ad = neg ? -d : d;
   if (ad < MIN32 || (ad === MIN32 && (neg ? es > 0 : es < 0))) {
-    const s = f32(rnd32(d * TWO64, es));
-    if ((s < 0 ? -s : s) < MIN32 * TWO64) {            // tiny
+    const s = f32(rnd32(scale1(d), es));
+    if (SE + ((s < 0 ? -s : s) >= 2 ? 1 : 0) < -126) {   // tiny
       if (!umask) { fl |= inex ? UE | PE : UE; return rnd32(d, es); }
       if (ftz) { fl |= UE | PE; return neg ? (0x80000000 | 0) : 0; }
       const b = rnd32(d, es);
@@ -159,7 +172,7 @@ export function round32(d: number, es: number): number {
   const b = rnd32(d, es);
   if ((b & 0x7fffffff) === 0x7f800000 || ad > TWO128 || (ad === TWO128 && (neg ? es <= 0 : es >= 0))) {
     if (omask) fl |= OE | PE;
-    else { rnd32(d / TWO64, es); fl |= inex ? OE | PE : OE; }  // PE: inexact at 24 bits, unbounded exponent
+    else { rnd32(scale1(d), es); fl |= inex ? OE | PE : OE; }
     return b;
   }
   if (inex) fl |= PE;
@@ -357,8 +370,7 @@ function slow32(op: number, a: number, b: number): number {
       break;
     default:
       if ((xz && yz) || (xi && yi)) { fl |= IE; return QNAN32; }
-      if (den) fl |= DE;
-      if (yz && !xi) { fl |= ZE; return ((a ^ b) & 0x80000000) | 0x7f800000; }
+      if (yz && !xi) { fl |= ZE; return ((a ^ b) & 0x80000000) | 0x7f800000; }   // no DE for a denormal dividend
       break;
   }
   if (den) fl |= DE;
@@ -474,7 +486,6 @@ function slow64(op: number, ai: number, bi: number, ri: number): void {
       break;
     default:
       if ((x === 0 && y === 0) || (xi && yi)) { fl |= IE; OLO = 0; OHI = QNAN64_HI; return; }
-      if (den) fl |= DE;
       if (y === 0 && !xi) { fl |= ZE; OLO = 0; OHI = ((ahi ^ (Object.is(y, -0) ? 0x80000000 : 0)) & 0x80000000) | 0x7ff00000; return; }
       break;
   }

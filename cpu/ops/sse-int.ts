@@ -11,7 +11,7 @@ import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import { def, Mandatory, OpDef } from '../table.js';
 import { getFlags, setFlags, ARITH, CF, ZF } from '../flags.js';
-import { xb, U8, I8, U16, I16, I32, U32, T1, T2, srcX, srcX16, srcX32, srcX64, cp16 } from './sse-common.js';
+import { xb, U8, I8, U16, I16, I32, U32, T1, T2, srcX, srcXlo, srcX16, srcX32, srcX64, cp16 } from './sse-common.js';
 
 type Lanes = (d: number, s: number, imm: number) => void;
 
@@ -24,6 +24,10 @@ function bin(f: Lanes): Handler {
 }
 function op2(map: number, op: number, name: string, f: Lanes, imm = false): void {
   d66(map, op, name, bin(f), imm ? { imm: 'ub' } : {});
+}
+/** As op2 for instructions that use only the low quadword of the source. */
+function op2lo(map: number, op: number, name: string, f: Lanes): void {
+  d66(map, op, name, (c, i) => { const x = xb(c); f(x + 16 * i.reg, srcXlo(c, i, x), i.imm); });
 }
 
 function sat8(v: number): number { return v > 127 ? 127 : v < -128 ? -128 : v; }
@@ -136,7 +140,7 @@ function shift(d: number, w: number, kind: number, n: number): void {
 }
 function shiftX(w: number, kind: number): Handler {
   return (c, i) => {
-    const x = xb(c), s = srcX(c, i, x, true) >> 2;
+    const x = xb(c), s = srcXlo(c, i, x) >> 2;
     const n = I32[s + 1] !== 0 ? Infinity : I32[s] >>> 0;
     shift(x + 16 * i.reg, w, kind, n);
   };
@@ -276,8 +280,8 @@ function unpck(w: number, hi: boolean): Lanes {
     cp16(T1, d);
   };
 }
-op2(1, 0x60, 'punpcklbw', unpck(1, false)); op2(1, 0x61, 'punpcklwd', unpck(2, false));
-op2(1, 0x62, 'punpckldq', unpck(4, false)); op2(1, 0x6c, 'punpcklqdq', unpck(8, false));
+op2lo(1, 0x60, 'punpcklbw', unpck(1, false)); op2lo(1, 0x61, 'punpcklwd', unpck(2, false));
+op2lo(1, 0x62, 'punpckldq', unpck(4, false)); op2lo(1, 0x6c, 'punpcklqdq', unpck(8, false));
 op2(1, 0x68, 'punpckhbw', unpck(1, true)); op2(1, 0x69, 'punpckhwd', unpck(2, true));
 op2(1, 0x6a, 'punpckhdq', unpck(4, true)); op2(1, 0x6d, 'punpckhqdq', unpck(8, true));
 

@@ -9,7 +9,7 @@ import { def, Mandatory, OpDef } from '../table.js';
 import { raiseGP } from '../fault.js';
 import { RDI } from '../state.js';
 import {
-  xb, I32, U8, SCR, ld128, st128, ea16, srcX, srcX64, srcX32, cp16, mxcsr, setMxcsr, MXCSR_MASK,
+  xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, srcX32, cp16, mxcsr, setMxcsr, MXCSR_MASK,
 } from './sse-common.js';
 
 function reg(op: number, m: Mandatory, name: string, fn: Handler, extra: Partial<OpDef> = {}): void {
@@ -18,7 +18,7 @@ function reg(op: number, m: Mandatory, name: string, fn: Handler, extra: Partial
 
 // ---- 128-bit loads and stores ----------------------------------------------------------------
 
-function load128(aligned: boolean): Handler {
+function load128(aligned: number): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg;
     if (i.mod === 3) { cp16(x + 16 * i.rm, d); return; }
@@ -26,14 +26,14 @@ function load128(aligned: boolean): Handler {
     cp16(SCR, d);
   };
 }
-function store128(aligned: boolean): Handler {
+function store128(aligned: number): Handler {
   return (c, i) => {
     const x = xb(c), s = x + 16 * i.reg;
     if (i.mod === 3) { cp16(s, x + 16 * i.rm); return; }
     st128(c, ea16(c, i, aligned), s);
   };
 }
-const LDA = load128(true), LDU = load128(false), STA = store128(true), STU = store128(false);
+const LDA = load128(STRICT), LDU = load128(UNALIGNED), STA = store128(STRICT), STU = store128(UNALIGNED);
 reg(0x10, 'none', 'movups', LDU);
 reg(0x10, '66', 'movupd', LDU);
 reg(0x11, 'none', 'movups', STU);

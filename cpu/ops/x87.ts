@@ -25,6 +25,7 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
+import type { FramePool } from '../frames.js';
 import { def } from '../table.js';
 import { OFF_X87, OFF_X87CTL, OFF_XMM, OFF_MXCSR, RAX } from '../state.js';
 import { getFlags, setFlags, cond, CF, PF, AF, ZF, SF as SFLAG, OF } from '../flags.js';
@@ -40,6 +41,22 @@ import { transcendental, T_F2XM1, T_FYL2X, T_FYL2XP1, T_FPATAN, T_SIN, T_COS, T_
 const TWO32 = 4294967296;
 
 // ---- state layout --------------------------------------------------------------------------------
+// Pool-wide typed views (as in sse-common.ts): the pool is one WebAssembly.Memory that never grows,
+// so the views stay valid; a CPU's field is at (state.base + offset) / width.
+
+let U8 = new Uint8Array(0), U16 = new Uint16Array(0), U32 = new Uint32Array(0);
+let bound: FramePool | null = null;
+
+/** Byte offset of c's state block in the pool, binding the views to its pool on first use. */
+function vb(c: Cpu): number {
+  const st = c.state;
+  if (st.pool !== bound) {
+    const buf = st.pool.memory.buffer;
+    U8 = new Uint8Array(buf); U16 = new Uint16Array(buf); U32 = new Uint32Array(buf);
+    bound = st.pool;
+  }
+  return st.base;
+}
 
 const REG = OFF_X87;
 const CW = OFF_X87CTL, SW = OFF_X87CTL + 2, TAG = OFF_X87CTL + 4, FOP = OFF_X87CTL + 6;
@@ -51,75 +68,75 @@ const CC = C0 | C1 | C2 | C3;
 
 /** Resets the x87 to its FNINIT state and zeroes the registers (a new thread or execve). */
 export function x87Reset(c: Cpu): void {
-  const d = c.state.dv;
-  for (let k = 0; k < 128; k++) d.setUint8(REG + k, 0);
-  for (let k = 0; k < 64; k++) d.setUint8(OFF_X87CTL + k, 0);
-  d.setUint16(CW, 0x037f, true);
+  const b = vb(c);
+  for (let k = 0; k < 128; k++) U8[b + REG + k] = 0;
+  for (let k = 0; k < 64; k++) U8[b + OFF_X87CTL + k] = 0;
+  U16[(b + CW) >> 1] = 0x037f;
 }
 
-export function x87Fcw(c: Cpu): number { return c.state.dv.getUint16(CW, true); }
-export function x87Fsw(c: Cpu): number { return c.state.dv.getUint16(SW, true); }
-export function x87Top(c: Cpu): number { return (c.state.dv.getUint16(SW, true) >>> 11) & 7; }
+export function x87Fcw(c: Cpu): number { return U16[(vb(c) + CW) >> 1]; }
+export function x87Fsw(c: Cpu): number { return U16[(vb(c) + SW) >> 1]; }
+export function x87Top(c: Cpu): number { return (U16[(vb(c) + SW) >> 1] >>> 11) & 7; }
 
 // ---- registers and the stack ------------------------------------------------------------------------
 
-let xse = 0, xhi = 0, xlo = 0;     // operand scratch
-let yse = 0, yhi = 0, ylo = 0;
+let xse = 0, yse = 0;               // operand scratch (significand words in XY: no boxing)
+const XY = new Float64Array(4);
 
-function top(d: DataView): number { return (d.getUint16(SW, true) >>> 11) & 7; }
-function phys(d: DataView, i: number): number { return (top(d) + i) & 7; }
-function used(d: DataView, p: number): boolean { return ((d.getUint8(TAG) >>> p) & 1) !== 0; }
+function top(b: number): number { return (U16[(b + SW) >> 1] >>> 11) & 7; }
+function phys(b: number, i: number): number { return (top(b) + i) & 7; }
+function used(b: number, p: number): boolean { return ((U8[b + TAG] >>> p) & 1) !== 0; }
 
-function ldx(d: DataView, p: number): void {
+function ldx(b: number, p: number): void {
   const o = REG + p * 16;
-  xlo = d.getUint32(o, true); xhi = d.getUint32(o + 4, true); xse = d.getUint16(o + 8, true);
+  XY[1] = U32[(b + o) >> 2]; XY[0] = U32[(b + o + 4) >> 2]; xse = U16[(b + o + 8) >> 1];
 }
-function ldy(d: DataView, p: number): void {
+function ldy(b: number, p: number): void {
   const o = REG + p * 16;
-  ylo = d.getUint32(o, true); yhi = d.getUint32(o + 4, true); yse = d.getUint16(o + 8, true);
+  XY[3] = U32[(b + o) >> 2]; XY[2] = U32[(b + o + 4) >> 2]; yse = U16[(b + o + 8) >> 1];
 }
-function wr(d: DataView, p: number, se: number, hi: number, lo: number): void {
+function wr(b: number, p: number, se: number, hi: number, lo: number): void {
   const o = REG + p * 16;
-  d.setUint32(o, lo, true); d.setUint32(o + 4, hi, true); d.setUint16(o + 8, se, true);
-  d.setUint8(TAG, d.getUint8(TAG) | (1 << p));
+  U32[(b + o) >> 2] = lo; U32[(b + o + 4) >> 2] = hi; U16[(b + o + 8) >> 1] = se;
+  U8[b + TAG] = U8[b + TAG] | (1 << p);
 }
-function wrInd(d: DataView, p: number): void { wr(d, p, IND_SE, IND_HI, IND_LO); }
-function setTop(d: DataView, t: number): void {
-  d.setUint16(SW, (d.getUint16(SW, true) & ~0x3800) | ((t & 7) << 11), true);
+function wrInd(b: number, p: number): void { wr(b, p, IND_SE, IND_HI, IND_LO); }
+function setTop(b: number, t: number): void {
+  U16[(b + SW) >> 1] = (U16[(b + SW) >> 1] & ~0x3800) | ((t & 7) << 11);
 }
-function pop(d: DataView): void {
-  const t = top(d);
-  d.setUint8(TAG, d.getUint8(TAG) & ~(1 << t));
-  setTop(d, t + 1);
+function pop(b: number): void {
+  const t = top(b);
+  U8[b + TAG] = U8[b + TAG] & ~(1 << t);
+  setTop(b, t + 1);
 }
 
 // ---- status word, exceptions -----------------------------------------------------------------------
 
-function fcw(d: DataView): number { return d.getUint16(CW, true); }
+function fcw(b: number): number { return U16[(b + CW) >> 1]; }
 
 /** Recomputes ES and B from the sticky flags and the masks. */
-function syncES(d: DataView): void {
-  let s = d.getUint16(SW, true);
-  if ((s & ~d.getUint16(CW, true) & 0x3f) !== 0) s |= ES | B; else s &= ~(ES | B);
-  d.setUint16(SW, s, true);
+function syncES(b: number): void {
+  let s = U16[(b + SW) >> 1];
+  if ((s & ~U16[(b + CW) >> 1] & 0x3f) !== 0) s |= ES | B; else s &= ~(ES | B);
+  U16[(b + SW) >> 1] = s;
 }
 
 /** Merges an operation's exceptions into FSW and sets C1 (= up: rounded up, or stack overflow).
  *  Returns false when an unmasked invalid/denormal/zero-divide exception suppresses the result. */
-function commit(d: DataView, exc: number, up: number): boolean {
-  const cw = d.getUint16(CW, true);
+function commit(b: number, exc: number, up: number): boolean {
+  const cw = U16[(b + CW) >> 1];
   if (exc & (IE | ZE)) exc &= ~DE;          // an invalid operation or zero-divide never also reports a denormal
   if ((exc & ~cw & (IE | DE | ZE)) !== 0) {   // unmasked: the operation does not take place
     exc &= IE | DE | ZE | SF; up = exc & SF ? up : 0;
   }
-  let s = (d.getUint16(SW, true) & ~C1) | (exc & 0x7f);
+  let s = (U16[(b + SW) >> 1] & ~C1) | (exc & 0x7f);
   if (up) s |= C1;
   if ((s & ~cw & 0x3f) !== 0) s |= ES | B;
-  d.setUint16(SW, s, true);
+  U16[(b + SW) >> 1] = s;
   return (exc & ~cw & (IE | DE | ZE)) === 0;
 }
 
-function masked(d: DataView, bit: number): boolean { return (d.getUint16(CW, true) & bit) !== 0; }
+function masked(b: number, bit: number): boolean { return (U16[(b + CW) >> 1] & bit) !== 0; }
 
 /** si_code for #MF as Linux derives it (fpu__exception_code). */
 function mfCode(sw: number, cw: number): number {
@@ -134,60 +151,61 @@ function mfCode(sw: number, cw: number): number {
 
 /** Waiting instructions first deliver a pending unmasked exception (#MF). */
 function pending(c: Cpu, i: Insn): void {
-  const d = c.state.dv;
-  if ((d.getUint8(SW) & ES) !== 0) {
-    throw new CpuSignal(SIGFPE, mfCode(d.getUint16(SW, true), d.getUint16(CW, true)), i.addr, false, 16);
+  const b = vb(c);
+  if ((U8[b + SW] & ES) !== 0) {
+    throw new CpuSignal(SIGFPE, mfCode(U16[(b + SW) >> 1], U16[(b + CW) >> 1]), i.addr, false, 16);
   }
 }
 
 /** Records FIP/FCS/FOP for a non-control instruction (and FDP/FDS when it has a memory operand). */
 function note(c: Cpu, i: Insn, ea: number): void {
-  const d = c.state.dv;
+  const b = vb(c);
   const a = i.addr;
-  d.setUint32(FIP, a % TWO32, true);
-  d.setUint32(FIP + 4, c.mode64 ? Math.floor(a / TWO32) : 0, true);
-  d.setUint16(FCS, c.mode64 ? 0x33 : 0x23, true);
-  d.setUint16(FOP, ((i.op & 7) << 8) | (i.mod << 6) | ((i.reg & 7) << 3) | (i.rm & 7), true);
+  // typed-array stores take the value modulo 2^32 (and truncate the quotient): exact below 2^53
+  U32[(b + FIP) >> 2] = a;
+  U32[(b + FIP + 4) >> 2] = a / TWO32;
+  U16[(b + FCS) >> 1] = c.mode64 ? 0x33 : 0x23;
+  U16[(b + FOP) >> 1] = ((i.op & 7) << 8) | (i.mod << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
   if (ea >= 0) {
-    d.setUint32(FDP, ea % TWO32, true);
-    d.setUint32(FDP + 4, c.mode64 ? Math.floor(ea / TWO32) : 0, true);
-    d.setUint16(FDS, c.mode64 ? 0 : 0x2b, true);
+    U32[(b + FDP) >> 2] = ea;
+    U32[(b + FDP + 4) >> 2] = ea / TWO32;
+    U16[(b + FDS) >> 1] = c.mode64 ? 0 : 0x2b;
   }
 }
 
-function begin(c: Cpu, i: Insn): DataView {
+function begin(c: Cpu, i: Insn): number {
   pending(c, i);
   note(c, i, -1);
   F.exc = 0; F.up = 0;
-  return c.state.dv;
+  return vb(c);
 }
 
-function setCC(d: DataView, cc: number): void {
-  d.setUint16(SW, (d.getUint16(SW, true) & ~CC) | cc, true);
+function setCC(b: number, cc: number): void {
+  U16[(b + SW) >> 1] = (U16[(b + SW) >> 1] & ~CC) | cc;
 }
 const CMP_CC = [0, C0, C3, C0 | C2 | C3];
 
 /** Pushes a value (F.exc holds the exceptions so far); stack overflow: IE|SF, C1 = 1, and the
  *  masked response pushes the indefinite. */
-function pushVal(d: DataView, se: number, hi: number, lo: number): void {
-  const t = (top(d) - 1) & 7;
-  if (used(d, t)) {
-    if (!commit(d, F.exc | IE | SF, 1)) return;
-    setTop(d, t); wrInd(d, t);
+function pushVal(b: number, se: number, hi: number, lo: number): void {
+  const t = (top(b) - 1) & 7;
+  if (used(b, t)) {
+    if (!commit(b, F.exc | IE | SF, 1)) return;
+    setTop(b, t); wrInd(b, t);
     return;
   }
-  if (!commit(d, F.exc, F.up)) return;
-  setTop(d, t); wr(d, t, se, hi, lo);
+  if (!commit(b, F.exc, F.up)) return;
+  setTop(b, t); wr(b, t, se, hi, lo);
 }
 
 /** Stack underflow (an empty register read): IE|SF with C1 = 0; true when masked. */
-function underflow(d: DataView): boolean { return commit(d, IE | SF, 0); }
+function underflow(b: number): boolean { return commit(b, IE | SF, 0); }
 
 // ---- memory operands --------------------------------------------------------------------------------
 
 function rd80(c: Cpu, a: number): void {
   const m = c.mem;
-  ylo = m.read32(a) >>> 0; yhi = m.read32(a + 4) >>> 0; yse = m.read16(a + 8);
+  XY[3] = m.read32(a) >>> 0; XY[2] = m.read32(a + 4) >>> 0; yse = m.read16(a + 8);
 }
 function wr80(c: Cpu, a: number, se: number, hi: number, lo: number): void {
   const m = c.mem;
@@ -206,7 +224,7 @@ function rdOperand(c: Cpu, a: number, mt: number): void {
     case MT_I32: fromInt(m.read32(a), 0, 4); break;
     default: fromInt(m.read16(a), 0, 2); break;
   }
-  yse = F.se; yhi = F.hi; ylo = F.lo;
+  yse = F.se; XY[2] = F.hi; XY[3] = F.lo;
 }
 
 // ---- arithmetic ---------------------------------------------------------------------------------------
@@ -217,21 +235,24 @@ const A_ADD = 0, A_MUL = 1, A_COM = 2, A_COMP = 3, A_SUB = 4, A_SUBR = 5, A_DIV 
 function arith(op: number, cw: number): void {
   const p = precisionOf(cw);
   switch (op) {
-    case A_ADD: add(xse, xhi, xlo, yse, yhi, ylo, 0, p, cw); break;
-    case A_MUL: mul(xse, xhi, xlo, yse, yhi, ylo, p, cw); break;
-    case A_SUB: add(xse, xhi, xlo, yse, yhi, ylo, 1, p, cw); break;
-    case A_SUBR: add(yse, yhi, ylo, xse, xhi, xlo, 1, p, cw); break;
-    case A_DIV: div(xse, xhi, xlo, yse, yhi, ylo, p, cw); break;
-    default: div(yse, yhi, ylo, xse, xhi, xlo, p, cw); break;
+    case A_ADD: add(xse, XY[0], XY[1], yse, XY[2], XY[3], 0, p, cw); break;
+    case A_MUL: mul(xse, XY[0], XY[1], yse, XY[2], XY[3], p, cw); break;
+    case A_SUB: add(xse, XY[0], XY[1], yse, XY[2], XY[3], 1, p, cw); break;
+    case A_SUBR: add(yse, XY[2], XY[3], xse, XY[0], XY[1], 1, p, cw); break;
+    case A_DIV: div(xse, XY[0], XY[1], yse, XY[2], XY[3], p, cw); break;
+    default: div(yse, XY[2], XY[3], xse, XY[0], XY[1], p, cw); break;
   }
 }
 
 /** FCOM family on x, y: sets C3 C2 C0, clears C1; pops `pops` times unless suppressed. */
-function fcom(d: DataView, quiet: boolean, pops: number): void {
-  const r = compare(xse, xhi, xlo, yse, yhi, ylo, quiet);
-  if (!commit(d, F.exc, 0)) return;
-  setCC(d, CMP_CC[r]);
-  for (let k = 0; k < pops; k++) pop(d);
+function fcom(b: number, quiet: boolean, pops: number): void {
+  const r = compare(xse, XY[0], XY[1], yse, XY[2], XY[3], quiet);
+  if (!commit(b, F.exc, 0)) {
+    setCC(b, CMP_CC[r]);                  // an unmasked exception still sets the result, but no pop
+    return;
+  }
+  setCC(b, CMP_CC[r]);
+  for (let k = 0; k < pops; k++) pop(b);
 }
 
 /** D8/DC/DA/DE with a memory operand: ST0 = ST0 op m. */
@@ -241,36 +262,36 @@ function arithMem(c: Cpu, i: Insn): void {
   F.exc = 0; F.up = 0;
   rdOperand(c, a, i.ext);
   note(c, i, a);
-  const d = c.state.dv;
-  const op = i.reg & 7, p0 = top(d);
-  ldx(d, p0);
-  if (classify(xse, xhi, xlo) >= K_QNAN) F.exc &= ~DE;     // no DE alongside a NaN operand
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    if (op === A_COM || op === A_COMP) { setCC(d, C0 | C2 | C3); if (op === A_COMP) pop(d); }
-    else wrInd(d, p0);
+  const b = vb(c);
+  const op = i.reg & 7, p0 = top(b);
+  ldx(b, p0);
+  if (classify(xse, XY[0], XY[1]) >= K_QNAN) F.exc &= ~DE;     // no DE alongside a NaN operand
+  if (!used(b, p0)) {
+    const ok = underflow(b);
+    if (op === A_COM || op === A_COMP) { setCC(b, C0 | C2 | C3); if (ok && op === A_COMP) pop(b); }
+    else if (ok) wrInd(b, p0);
     return;
   }
-  ldx(d, p0);
-  if (op === A_COM || op === A_COMP) { fcom(d, false, op === A_COMP ? 1 : 0); return; }
-  arith(op, fcw(d));
-  if (commit(d, F.exc, F.up)) wr(d, p0, F.se, F.hi, F.lo);
+  ldx(b, p0);
+  if (op === A_COM || op === A_COMP) { fcom(b, false, op === A_COMP ? 1 : 0); return; }
+  arith(op, fcw(b));
+  if (commit(b, F.exc, F.up)) wr(b, p0, F.se, F.hi, F.lo);
 }
 
 /** D8 register forms: ST0 = ST0 op ST(i); FCOM/FCOMP ST(i). */
 function arithST0(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const op = i.reg & 7, p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
-    if (op === A_COM || op === A_COMP) { setCC(d, C0 | C2 | C3); if (op === A_COMP) pop(d); }
-    else wrInd(d, p0);
+  const b = begin(c, i);
+  const op = i.reg & 7, p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
+  if (!used(b, p0) || !used(b, pi)) {
+    const ok = underflow(b);
+    if (op === A_COM || op === A_COMP) { setCC(b, C0 | C2 | C3); if (ok && op === A_COMP) pop(b); }
+    else if (ok) wrInd(b, p0);
     return;
   }
-  ldx(d, p0); ldy(d, pi);
-  if (op === A_COM || op === A_COMP) { fcom(d, false, op === A_COMP ? 1 : 0); return; }
-  arith(op, fcw(d));
-  if (commit(d, F.exc, F.up)) wr(d, p0, F.se, F.hi, F.lo);
+  ldx(b, p0); ldy(b, pi);
+  if (op === A_COM || op === A_COMP) { fcom(b, false, op === A_COMP ? 1 : 0); return; }
+  arith(op, fcw(b));
+  if (commit(b, F.exc, F.up)) wr(b, p0, F.se, F.hi, F.lo);
 }
 
 /** DC/DE register forms: ST(i) = ST(i) op ST0 (ext = 1: pop). Reg 2/3 alias FCOM/FCOMP;
@@ -278,28 +299,28 @@ function arithST0(c: Cpu, i: Insn): void {
 function arithSTi(c: Cpu, i: Insn): void {
   const op = i.reg & 7, popN = i.ext;
   if (op === A_COMP && popN === 1 && (i.rm & 7) !== 1) return raiseUD(c, i);
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
   const isCom = op === A_COM || op === A_COMP;
   const comPops = (op === A_COMP ? 1 : 0) + popN;      // DC D0 FCOM2, DC D8 FCOMP3, DE D0 FCOMP5, DE D9 FCOMPP
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
+  if (!used(b, p0) || !used(b, pi)) {
+    const ok = underflow(b);
     if (isCom) {
-      setCC(d, C0 | C2 | C3);
-      for (let k = 0; k < comPops; k++) pop(d);
-    } else { wrInd(d, pi); if (popN) pop(d); }
+      setCC(b, C0 | C2 | C3);
+      if (ok) for (let k = 0; k < comPops; k++) pop(b);
+    } else if (ok) { wrInd(b, pi); if (popN) pop(b); }
     return;
   }
   if (isCom) {
-    ldx(d, p0); ldy(d, pi);
-    fcom(d, false, comPops);
+    ldx(b, p0); ldy(b, pi);
+    fcom(b, false, comPops);
     return;
   }
-  ldx(d, pi); ldy(d, p0);
-  arith(op >= 4 ? op ^ 1 : op, fcw(d));              // reg 4..7 here are FSUBR FSUB FDIVR FDIV
-  if (!commit(d, F.exc, F.up)) return;
-  wr(d, pi, F.se, F.hi, F.lo);
-  if (popN) pop(d);
+  ldx(b, pi); ldy(b, p0);
+  arith(op >= 4 ? op ^ 1 : op, fcw(b));              // reg 4..7 here are FSUBR FSUB FDIVR FDIV
+  if (!commit(b, F.exc, F.up)) return;
+  wr(b, pi, F.se, F.hi, F.lo);
+  if (popN) pop(b);
 }
 
 for (let r = 0; r < 8; r++) {
@@ -325,10 +346,10 @@ function fldMem(c: Cpu, i: Insn): void {
   if (i.ext === 10) { rd80(c, a); }
   else {
     rdOperand(c, a, i.ext === 4 ? MT_F32 : MT_F64);
-    if (classify(yse, yhi, ylo) === K_SNAN) { F.exc |= IE; yhi = (yhi | 0x40000000) >>> 0; }
+    if (classify(yse, XY[2], XY[3]) === K_SNAN) { F.exc |= IE; XY[2] = (XY[2] | 0x40000000) >>> 0; }
   }
   note(c, i, a);
-  pushVal(c.state.dv, yse, yhi, ylo);
+  pushVal(vb(c), yse, XY[2], XY[3]);
 }
 
 /** FILD m16/m32/m64 (ext = size). */
@@ -342,69 +363,69 @@ function fild(c: Cpu, i: Insn): void {
   F.exc = 0; F.up = 0;
   fromInt(lo, hi, i.ext);
   note(c, i, a);
-  pushVal(c.state.dv, F.se, F.hi, F.lo);
+  pushVal(vb(c), F.se, F.hi, F.lo);
 }
 
 /** FST/FSTP m32/m64/m80: ext = size | 0x100 for the popping form. */
 function fstMem(c: Cpu, i: Insn): void {
   pending(c, i);
   const a = c.ea(i);
-  const d = c.state.dv;
+  const b = vb(c);
   const size = i.ext & 0xff, doPop = (i.ext & 0x100) !== 0;
   F.exc = 0; F.up = 0;
   note(c, i, a);
-  const p0 = top(d);
+  const p0 = top(b);
   let se = IND_SE, hi = IND_HI, lo = IND_LO, exc: number, up = 0;
-  if (!used(d, p0)) {
+  if (!used(b, p0)) {
     exc = IE | SF;
     if (size === 4) { lo = 0xffc00000; hi = 0; } else if (size === 8) { lo = 0; hi = 0xfff80000; }
   } else {
-    ldx(d, p0);
-    if (size === 10) { se = xse; hi = xhi; lo = xlo; }
+    ldx(b, p0);
+    if (size === 10) { se = xse; hi = XY[0]; lo = XY[1]; }
     else {
-      if (size === 4) toF32(xse, xhi, xlo, fcw(d)); else toF64(xse, xhi, xlo, fcw(d));
+      if (size === 4) toF32(xse, XY[0], XY[1], fcw(b)); else toF64(xse, XY[0], XY[1], fcw(b));
       lo = F.lo; hi = F.hi;
     }
     exc = F.exc; up = F.up;
   }
   // an unmasked exception other than precision leaves the destination alone; an unmasked
   // overflow/underflow of a memory store then reports neither PE nor C1
-  if ((exc & ~fcw(d) & (OE | UE)) !== 0) { exc &= ~PE; up = 0; }
-  if ((exc & ~fcw(d) & 0x1f) === 0) {
+  if ((exc & ~fcw(b) & (OE | UE)) !== 0) { exc &= ~PE; up = 0; }
+  if ((exc & ~fcw(b) & 0x1f) === 0) {
     const m = c.mem;
     if (size === 4) m.write32(a, lo | 0);
     else if (size === 8) m.write64(a, lo | 0, hi | 0);
     else wr80(c, a, se, hi, lo);
   }
-  if (!commit(d, exc, up)) return;
-  if ((exc & ~fcw(d) & (OE | UE)) !== 0) return;
-  if (doPop) pop(d);
+  if (!commit(b, exc, up)) return;
+  if ((exc & ~fcw(b) & (OE | UE)) !== 0) return;
+  if (doPop) pop(b);
 }
 
 /** FIST/FISTP/FISTTP: ext = size | 0x100 pop | 0x200 truncate. */
 function fist(c: Cpu, i: Insn): void {
   pending(c, i);
   const a = c.ea(i);
-  const d = c.state.dv;
+  const b = vb(c);
   const size = i.ext & 0xff, doPop = (i.ext & 0x100) !== 0, trunc = (i.ext & 0x200) !== 0;
   F.exc = 0; F.up = 0;
   note(c, i, a);
-  const p0 = top(d);
+  const p0 = top(b);
   let lo: number, hi = 0, exc: number, up = 0;
-  if (!used(d, p0)) {
+  if (!used(b, p0)) {
     exc = IE | SF;
     if (size === 8) { lo = 0; hi = 0x80000000; } else lo = size === 4 ? 0x80000000 : 0x8000;
   } else {
-    ldx(d, p0);
-    toInt(xse, xhi, xlo, size, trunc ? RC_ZERO : (fcw(d) >>> 10) & 3);
+    ldx(b, p0);
+    toInt(xse, XY[0], XY[1], size, trunc ? RC_ZERO : (fcw(b) >>> 10) & 3);
     lo = F.lo; hi = F.hi; exc = F.exc; up = F.up;
   }
-  if ((exc & ~fcw(d) & IE) === 0) {
+  if ((exc & ~fcw(b) & IE) === 0) {
     const m = c.mem;
     if (size === 2) m.write16(a, lo); else if (size === 4) m.write32(a, lo | 0); else m.write64(a, lo | 0, hi | 0);
   }
-  if (!commit(d, exc, up)) return;
-  if (doPop) pop(d);
+  if (!commit(b, exc, up)) return;
+  if (doPop) pop(b);
 }
 
 def(0, 0xd9, { name: 'fld', fn: fldMem, ext: 4, form: 'mem', flags: 'n' }, { reg: 0 });
@@ -450,9 +471,9 @@ function fbld(c: Cpu, i: Insn): void {
   let l = p.lo + lo9, h = p.hi;
   if (l >= TWO32) { l -= TWO32; h += 1; }
   const neg = (bytes[9] & 0x80) !== 0;
-  if (h === 0 && l === 0) { pushVal(c.state.dv, neg ? 0x8000 : 0, 0, 0); return; }
+  if (h === 0 && l === 0) { pushVal(vb(c), neg ? 0x8000 : 0, 0, 0); return; }
   fromInt(l >>> 0, h >>> 0, 8);          // below 2^63: positive as a signed 64-bit integer
-  pushVal(c.state.dv, F.se | (neg ? 0x8000 : 0), F.hi, F.lo);
+  pushVal(vb(c), F.se | (neg ? 0x8000 : 0), F.hi, F.lo);
 }
 
 const m32r = { lo: 0, hi: 0 };
@@ -470,17 +491,17 @@ function mul32(a: number, b: number): { lo: number; hi: number } {
 function fbstp(c: Cpu, i: Insn): void {
   pending(c, i);
   const a = c.ea(i);
-  const d = c.state.dv;
+  const b = vb(c);
   F.exc = 0; F.up = 0;
   note(c, i, a);
   const out = new Uint8Array(10);
-  const p0 = top(d);
+  const p0 = top(b);
   let exc: number, up = 0, ok = false;
-  if (!used(d, p0)) exc = IE | SF;
+  if (!used(b, p0)) exc = IE | SF;
   else {
-    ldx(d, p0);
+    ldx(b, p0);
     // round to an integer by RC, then check |n| < 10^18
-    toInt(xse, xhi, xlo, 8, (fcw(d) >>> 10) & 3);
+    toInt(xse, XY[0], XY[1], 8, (fcw(b) >>> 10) & 3);
     exc = F.exc; up = F.up;
     if ((exc & IE) === 0) {
       let lo = F.lo, hi = F.hi;
@@ -509,9 +530,9 @@ function fbstp(c: Cpu, i: Insn): void {
     }
   }
   if (!ok) { out.fill(0); out[7] = 0xc0; out[8] = 0xff; out[9] = 0xff; }
-  if ((exc & ~fcw(d) & IE) === 0) c.mem.writeBytes(a, out);
-  if (!commit(d, exc, up)) return;
-  pop(d);
+  if ((exc & ~fcw(b) & IE) === 0) c.mem.writeBytes(a, out);
+  if (!commit(b, exc, up)) return;
+  pop(b);
 }
 
 def(0, 0xdf, { name: 'fbld', fn: fbld, form: 'mem', flags: 'n' }, { reg: 4 });
@@ -520,64 +541,64 @@ def(0, 0xdf, { name: 'fbstp', fn: fbstp, form: 'mem', flags: 'n' }, { reg: 6 });
 // ---- register moves ---------------------------------------------------------------------------------------
 
 function fldST(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const pi = phys(d, i.rm & 7);
-  if (!used(d, pi)) {
+  const b = begin(c, i);
+  const pi = phys(b, i.rm & 7);
+  if (!used(b, pi)) {
     F.exc = IE | SF;
-    const t = (top(d) - 1) & 7;
-    if (!commit(d, F.exc, used(d, t) ? 1 : 0)) return;
-    setTop(d, t); wrInd(d, t);
+    const t = (top(b) - 1) & 7;
+    if (!commit(b, F.exc, used(b, t) ? 1 : 0)) return;
+    setTop(b, t); wrInd(b, t);
     return;
   }
-  ldx(d, pi);
-  pushVal(d, xse, xhi, xlo);
+  ldx(b, pi);
+  pushVal(b, xse, XY[0], XY[1]);
 }
 
 function fxch(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
-    if (!used(d, p0)) wrInd(d, p0);
-    if (!used(d, pi)) wrInd(d, pi);
-  } else commit(d, 0, 0);
-  ldx(d, p0); ldy(d, pi);
-  wr(d, p0, yse, yhi, ylo); wr(d, pi, xse, xhi, xlo);
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
+  if (!used(b, p0) || !used(b, pi)) {
+    if (!underflow(b)) return;
+    if (!used(b, p0)) wrInd(b, p0);
+    if (!used(b, pi)) wrInd(b, pi);
+  } else commit(b, 0, 0);
+  ldx(b, p0); ldy(b, pi);
+  wr(b, p0, yse, XY[2], XY[3]); wr(b, pi, xse, XY[0], XY[1]);
 }
 
-/** FST/FSTP ST(i) (ext 1: pop). */
+/** FST/FSTP ST(i) (ext 1: pop; ext 2: D9 D8+i, an FSTP that just pops an empty ST0 without
+ *  a stack fault, as measured). */
 function fstST(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    wrInd(d, pi);
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
+  if (i.ext === 2 && !used(b, p0)) { commit(b, 0, 0); pop(b); return; }
+  if (!used(b, p0)) {
+    if (!underflow(b)) return;
+    wrInd(b, pi);
   } else {
-    commit(d, 0, 0);
-    ldx(d, p0); wr(d, pi, xse, xhi, xlo);
+    commit(b, 0, 0);
+    ldx(b, p0); wr(b, pi, xse, XY[0], XY[1]);
   }
-  if (i.ext) pop(d);
+  if (i.ext) pop(b);
 }
 
 function ffree(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const pi = phys(d, i.rm & 7);
-  d.setUint8(TAG, d.getUint8(TAG) & ~(1 << pi));
-  if (i.ext) pop(d);
+  const b = begin(c, i);
+  const pi = phys(b, i.rm & 7);
+  U8[b + TAG] = U8[b + TAG] & ~(1 << pi);
+  if (i.ext) pop(b);
 }
 
 function fcmov(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
   const cc = [2, 4, 6, 10, 3, 5, 7, 11][(i.op === 0xdb ? 4 : 0) + (i.reg & 3)];
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
-    if (cond(c.f, cc)) wrInd(d, p0);
-    else if (!used(d, p0)) wrInd(d, p0);
+  if (!used(b, p0) || !used(b, pi)) {
+    if (underflow(b)) wrInd(b, p0);          // whatever the condition (measured)
     return;
   }
-  commit(d, 0, 0);
-  if (cond(c.f, cc)) { ldx(d, pi); wr(d, p0, xse, xhi, xlo); }
+  commit(b, 0, 0);
+  if (cond(c.f, cc)) { ldx(b, pi); wr(b, p0, xse, XY[0], XY[1]); }
 }
 
 def(0, 0xd9, { name: 'fld', fn: fldST, form: 'reg', flags: 'n' }, { reg: 0 });
@@ -586,7 +607,7 @@ def(0, 0xdd, { name: 'fxch', fn: fxch, form: 'reg', flags: 'n' }, { reg: 1 });  
 def(0, 0xdf, { name: 'fxch', fn: fxch, form: 'reg', flags: 'n' }, { reg: 1 });      // undocumented alias
 def(0, 0xdd, { name: 'fst', fn: fstST, ext: 0, form: 'reg', flags: 'n' }, { reg: 2 });
 def(0, 0xdd, { name: 'fstp', fn: fstST, ext: 1, form: 'reg', flags: 'n' }, { reg: 3 });
-def(0, 0xd9, { name: 'fstp', fn: fstST, ext: 1, form: 'reg', flags: 'n' }, { reg: 3 });   // undocumented alias
+def(0, 0xd9, { name: 'fstp1', fn: fstST, ext: 2, form: 'reg', flags: 'n' }, { reg: 3 });  // undocumented
 def(0, 0xdf, { name: 'fstp', fn: fstST, ext: 1, form: 'reg', flags: 'n' }, { reg: 2 });   // undocumented alias
 def(0, 0xdf, { name: 'fstp', fn: fstST, ext: 1, form: 'reg', flags: 'n' }, { reg: 3 });   // undocumented alias
 def(0, 0xdd, { name: 'ffree', fn: ffree, ext: 0, form: 'reg', flags: 'n' }, { reg: 0 });
@@ -601,35 +622,35 @@ for (let r = 0; r < 4; r++) {
 /** FUCOM/FUCOMP ST(i) (DD /4 /5, ext = pops) and FUCOMPP (DA E9). */
 function fucom(c: Cpu, i: Insn): void {
   if (i.op === 0xda && (i.rm & 7) !== 1) return raiseUD(c, i);
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
-    setCC(d, C0 | C2 | C3);
-    for (let k = 0; k < i.ext; k++) pop(d);
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
+  if (!used(b, p0) || !used(b, pi)) {
+    const ok = underflow(b);
+    setCC(b, C0 | C2 | C3);
+    if (ok) for (let k = 0; k < i.ext; k++) pop(b);
     return;
   }
-  ldx(d, p0); ldy(d, pi);
-  fcom(d, true, i.ext);
+  ldx(b, p0); ldy(b, pi);
+  fcom(b, true, i.ext);
 }
 
 /** FCOMI/FUCOMI/FCOMIP/FUCOMIP: ext = quiet | 2 * pop. ZF PF CF from the comparison. */
 function fcomi(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), pi = (p0 + (i.rm & 7)) & 7;
+  const b = begin(c, i);
+  const p0 = top(b), pi = (p0 + (i.rm & 7)) & 7;
   const doPop = (i.ext & 2) !== 0;
   let r: number;
-  if (!used(d, p0) || !used(d, pi)) {
-    if (!underflow(d)) return;
+  if (!used(b, p0) || !used(b, pi)) {
+    if (!underflow(b)) return;
     r = 3;
   } else {
-    ldx(d, p0); ldy(d, pi);
-    r = compare(xse, xhi, xlo, yse, yhi, ylo, (i.ext & 1) !== 0);
-    if (!commit(d, F.exc, 0)) return;
+    ldx(b, p0); ldy(b, pi);
+    r = compare(xse, XY[0], XY[1], yse, XY[2], XY[3], (i.ext & 1) !== 0);
+    if (!commit(b, F.exc, 0)) return;
   }
   const fl = getFlags(c.f) & ~(CF | PF | AF | ZF | SFLAG | OF);
   setFlags(c.f, fl | (r === CMP_LT ? CF : r === CMP_EQ ? ZF : r === 3 ? ZF | PF | CF : 0));
-  if (doPop) pop(d);
+  if (doPop) pop(b);
 }
 
 def(0, 0xdd, { name: 'fucom', fn: fucom, ext: 0, form: 'reg', flags: 'n' }, { reg: 4 });
@@ -645,14 +666,14 @@ def(0, 0xdf, { name: 'fcomip', fn: fcomi, ext: 2, form: 'reg', flags: 'w' }, { r
 function d9e0(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   if (rm === 2 || rm === 3 || rm > 5) return raiseUD(c, i);
-  const d = begin(c, i);
-  const p0 = top(d);
+  const b = begin(c, i);
+  const p0 = top(b);
   if (rm === 5) {                                            // FXAM
     let cc: number;
-    ldx(d, p0);
-    if (!used(d, p0)) cc = C3 | C0;
+    ldx(b, p0);
+    if (!used(b, p0)) cc = C3 | C0;
     else {
-      switch (classify(xse, xhi, xlo)) {
+      switch (classify(xse, XY[0], XY[1])) {
         case K_UNSUPPORTED: cc = 0; break;
         case K_QNAN: case K_SNAN: cc = C0; break;
         case K_NORMAL: cc = C2; break;
@@ -662,23 +683,23 @@ function d9e0(c: Cpu, i: Insn): void {
       }
     }
     if (xse & 0x8000) cc |= C1;
-    setCC(d, cc);
+    setCC(b, cc);
     return;
   }
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    if (rm === 4) setCC(d, C0 | C2 | C3); else wrInd(d, p0);
+  if (!used(b, p0)) {
+    const ok = underflow(b);
+    if (rm === 4) setCC(b, C0 | C2 | C3); else if (ok) wrInd(b, p0);
     return;
   }
-  ldx(d, p0);
+  ldx(b, p0);
   if (rm === 4) {                                            // FTST
-    const r = compare(xse, xhi, xlo, 0, 0, 0, false);
-    if (!commit(d, F.exc, 0)) return;
-    setCC(d, CMP_CC[r]);
+    const r = compare(xse, XY[0], XY[1], 0, 0, 0, false);
+    if (!commit(b, F.exc, 0)) return;
+    setCC(b, CMP_CC[r]);
     return;
   }
-  commit(d, 0, 0);
-  wr(d, p0, rm === 0 ? xse ^ 0x8000 : xse & 0x7fff, xhi, xlo);
+  commit(b, 0, 0);
+  wr(b, p0, rm === 0 ? xse ^ 0x8000 : xse & 0x7fff, XY[0], XY[1]);
 }
 
 // ---- D9 register group 5: constants ---------------------------------------------------------------------------
@@ -697,62 +718,62 @@ const CONSTS: [number, number, number, number][] = [
 function fldConst(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   if (rm === 7) return raiseUD(c, i);
-  const d = begin(c, i);
+  const b = begin(c, i);
   const [se, hi, lo, x] = CONSTS[rm];
-  if (x === 0) { pushVal(d, se, hi, lo); return; }
+  if (x === 0) { pushVal(b, se, hi, lo); return; }
   // rounded by RC as the hardware does (precision control does not apply); no PE
-  packRounded(0, se - 16383, hi, lo, x, 64, fcw(d) | 0x3f);
+  packRounded(0, se - 16383, hi, lo, x, 64, fcw(b) | 0x3f);
   F.exc = 0; F.up = 0;
-  pushVal(d, F.se, F.hi, F.lo);
+  pushVal(b, F.se, F.hi, F.lo);
 }
 
 // ---- D9 register groups 6 and 7 ---------------------------------------------------------------------------------
 
 /** One-operand ST0 operations: f computes F from x. */
 function unaryST0(c: Cpu, i: Insn, f: (cw: number) => void): void {
-  const d = begin(c, i);
-  const p0 = top(d);
-  if (!used(d, p0)) { if (underflow(d)) wrInd(d, p0); return; }
-  ldx(d, p0);
-  f(fcw(d));
-  if (commit(d, F.exc, F.up)) wr(d, p0, F.se, F.hi, F.lo);
+  const b = begin(c, i);
+  const p0 = top(b);
+  if (!used(b, p0)) { if (underflow(b)) wrInd(b, p0); return; }
+  ldx(b, p0);
+  f(fcw(b));
+  if (commit(b, F.exc, F.up)) wr(b, p0, F.se, F.hi, F.lo);
 }
 
 /** ST1 = f(ST0, ST1), pop: FYL2X, FYL2XP1, FPATAN. FSCALE/FPREM keep both. */
 function binaryST01(c: Cpu, i: Insn, f: (cw: number) => void, popAfter: boolean): boolean {
-  const d = begin(c, i);
-  const p0 = top(d), p1 = (p0 + 1) & 7;
-  if (!used(d, p0) || !used(d, p1)) {
-    if (!underflow(d)) return false;
-    if (popAfter) { wrInd(d, p1); pop(d); } else wrInd(d, p0);
+  const b = begin(c, i);
+  const p0 = top(b), p1 = (p0 + 1) & 7;
+  if (!used(b, p0) || !used(b, p1)) {
+    if (!underflow(b)) return false;
+    if (popAfter) { wrInd(b, p1); pop(b); } else wrInd(b, p0);
     return false;
   }
-  ldx(d, p0); ldy(d, p1);
-  f(fcw(d));
-  if (!commit(d, F.exc, F.up)) return false;
-  if (popAfter) { wr(d, p1, F.se, F.hi, F.lo); pop(d); }
-  else wr(d, p0, F.se, F.hi, F.lo);
+  ldx(b, p0); ldy(b, p1);
+  f(fcw(b));
+  if (!commit(b, F.exc, F.up)) return false;
+  if (popAfter) { wr(b, p1, F.se, F.hi, F.lo); pop(b); }
+  else wr(b, p0, F.se, F.hi, F.lo);
   return true;
 }
 
 function fprem(c: Cpu, i: Insn, ieee: boolean): void {
-  const d = c.state.dv;
-  const ok = binaryST01(c, i, (cw) => prem(xse, xhi, xlo, yse, yhi, ylo, ieee, cw), false);
+  const b = vb(c);
+  const ok = binaryST01(c, i, (cw) => prem(xse, XY[0], XY[1], yse, XY[2], XY[3], ieee, cw), false);
   if (!ok) return;
   if (classify(F.se, F.hi, F.lo) >= K_QNAN && (F.exc & IE) !== 0 || F.se === IND_SE && F.hi === IND_HI && F.lo === 0 && (F.exc & IE)) {
-    setCC(d, d.getUint16(SW, true) & CC & ~C2 & ~C1);
+    setCC(b, U16[(b + SW) >> 1] & CC & ~C2 & ~C1);
     return;
   }
-  if (!remComplete) { setCC(d, C2); return; }
+  if (!remComplete) { setCC(b, C2); return; }
   const q = remQ;
-  setCC(d, ((q & 4) ? C0 : 0) | ((q & 2) ? C3 : 0) | ((q & 1) ? C1 : 0));
+  setCC(b, ((q & 4) ? C0 : 0) | ((q & 2) ? C3 : 0) | ((q & 1) ? C1 : 0));
 }
 
 /** Transcendental in/out-of-range check for FSIN/FCOS/FSINCOS/FPTAN: |x| >= 2^63 sets C2. */
-function trigRange(d: DataView): boolean {
-  const k = classify(xse, xhi, xlo);
+function trigRange(b: number): boolean {
+  const k = classify(xse, XY[0], XY[1]);
   if ((k === K_NORMAL) && (xse & 0x7fff) >= 0x3fff + 63) {
-    setCC(d, (d.getUint16(SW, true) & ~(C2 | C1)) | C2);
+    setCC(b, (U16[(b + SW) >> 1] & ~(C2 | C1)) | C2);
     return false;
   }
   return true;
@@ -761,115 +782,115 @@ function trigRange(d: DataView): boolean {
 function d9f0(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   switch (rm) {
-    case 0: unaryST0(c, i, (cw) => transcendental(T_F2XM1, xse, xhi, xlo, 0, 0, 0, cw)); clearC2(c); return;
-    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2X, xse, xhi, xlo, yse, yhi, ylo, cw), true); clearC2(c); return;
+    case 0: unaryST0(c, i, (cw) => transcendental(T_F2XM1, xse, XY[0], XY[1], 0, 0, 0, cw)); clearC2(c); return;
+    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2X, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
     case 2: fptan(c, i); return;
-    case 3: binaryST01(c, i, (cw) => transcendental(T_FPATAN, xse, xhi, xlo, yse, yhi, ylo, cw), true); clearC2(c); return;
+    case 3: binaryST01(c, i, (cw) => transcendental(T_FPATAN, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
     case 4: fxtract(c, i); return;
     case 5: fprem(c, i, true); return;
     case 6: case 7: {
-      const d = begin(c, i);
-      commit(d, 0, 0);
-      setTop(d, top(d) + (rm === 6 ? -1 : 1));
+      const b = begin(c, i);
+      commit(b, 0, 0);
+      setTop(b, top(b) + (rm === 6 ? -1 : 1));
       return;
     }
   }
 }
 
-function clearC2(c: Cpu): void { const d = c.state.dv; d.setUint16(SW, d.getUint16(SW, true) & ~C2, true); }
+function clearC2(c: Cpu): void { const b = vb(c); U16[(b + SW) >> 1] = U16[(b + SW) >> 1] & ~C2; }
 
 function d9f8(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   switch (rm) {
     case 0: fprem(c, i, false); return;
-    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2XP1, xse, xhi, xlo, yse, yhi, ylo, cw), true); clearC2(c); return;
-    case 2: unaryST0(c, i, (cw) => sqrt(xse, xhi, xlo, precisionOf(cw), cw)); return;
+    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2XP1, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
+    case 2: unaryST0(c, i, (cw) => sqrt(xse, XY[0], XY[1], precisionOf(cw), cw)); return;
     case 3: fsincos(c, i); return;
-    case 4: unaryST0(c, i, (cw) => roundInt(xse, xhi, xlo, cw)); return;
-    case 5: binaryST01(c, i, (cw) => scale(xse, xhi, xlo, yse, yhi, ylo, cw), false); return;
+    case 4: unaryST0(c, i, (cw) => roundInt(xse, XY[0], XY[1], cw)); return;
+    case 5: binaryST01(c, i, (cw) => scale(xse, XY[0], XY[1], yse, XY[2], XY[3], cw), false); return;
     case 6: case 7: {
-      const d = begin(c, i);
-      const p0 = top(d);
-      if (!used(d, p0)) { if (underflow(d)) wrInd(d, p0); return; }
-      ldx(d, p0);
-      if (!trigRange(d)) { commit(d, 0, 0); setCC(d, (d.getUint16(SW, true) & ~C1) | C2); return; }
-      transcendental(rm === 6 ? T_SIN : T_COS, xse, xhi, xlo, 0, 0, 0, fcw(d));
-      if (commit(d, F.exc, F.up)) { wr(d, p0, F.se, F.hi, F.lo); clearC2(c); }
+      const b = begin(c, i);
+      const p0 = top(b);
+      if (!used(b, p0)) { if (underflow(b)) wrInd(b, p0); return; }
+      ldx(b, p0);
+      if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+      transcendental(rm === 6 ? T_SIN : T_COS, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
+      if (commit(b, F.exc, F.up)) { wr(b, p0, F.se, F.hi, F.lo); clearC2(c); }
       return;
     }
   }
 }
 
 function fxtract(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d);
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    wrInd(d, p0);
-    pushVal(d, IND_SE, IND_HI, IND_LO);
+  const b = begin(c, i);
+  const p0 = top(b);
+  if (!used(b, p0)) {
+    if (!underflow(b)) return;
+    wrInd(b, p0);
+    pushVal(b, IND_SE, IND_HI, IND_LO);
     return;
   }
-  ldx(d, p0);
+  ldx(b, p0);
   const t = (p0 - 1) & 7;
-  if (used(d, t)) {
-    if (!commit(d, IE | SF, 1)) return;
-    wrInd(d, p0); setTop(d, t); wrInd(d, t);
+  if (used(b, t)) {
+    if (!commit(b, IE | SF, 1)) return;
+    wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  xtract(xse, xhi, xlo);
-  if (!commit(d, F.exc, 0)) return;
-  wr(d, p0, xtSE, xtHI, xtLO);
-  setTop(d, t); wr(d, t, F.se, F.hi, F.lo);
+  xtract(xse, XY[0], XY[1]);
+  if (!commit(b, F.exc, 0)) return;
+  wr(b, p0, xtSE, xtHI, xtLO);
+  setTop(b, t); wr(b, t, F.se, F.hi, F.lo);
 }
 
 function fptan(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), t = (p0 - 1) & 7;
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    wrInd(d, p0); setTop(d, t); wrInd(d, t);
+  const b = begin(c, i);
+  const p0 = top(b), t = (p0 - 1) & 7;
+  if (!used(b, p0)) {
+    if (!underflow(b)) return;
+    wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  ldx(d, p0);
-  if (!trigRange(d)) { commit(d, 0, 0); setCC(d, (d.getUint16(SW, true) & ~C1) | C2); return; }
-  if (used(d, t)) {
-    if (!commit(d, IE | SF, 1)) return;
-    wrInd(d, p0); setTop(d, t); wrInd(d, t);
+  ldx(b, p0);
+  if (used(b, t)) {
+    if (!commit(b, IE | SF, 1)) return;
+    wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  transcendental(T_TAN, xse, xhi, xlo, 0, 0, 0, fcw(d));
-  if (!commit(d, F.exc, F.up)) return;
+  if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+  transcendental(T_TAN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
+  if (!commit(b, F.exc, F.up)) return;
   clearC2(c);
-  wr(d, p0, F.se, F.hi, F.lo);
+  wr(b, p0, F.se, F.hi, F.lo);
   const k = classify(F.se, F.hi, F.lo);
-  setTop(d, t);
-  if (k >= K_QNAN && k !== K_UNSUPPORTED) wr(d, t, F.se, F.hi, F.lo);
-  else wr(d, t, 0x3fff, 0x80000000, 0);
+  setTop(b, t);
+  if (k >= K_QNAN && k !== K_UNSUPPORTED) wr(b, t, F.se, F.hi, F.lo);
+  else wr(b, t, 0x3fff, 0x80000000, 0);
 }
 
 function fsincos(c: Cpu, i: Insn): void {
-  const d = begin(c, i);
-  const p0 = top(d), t = (p0 - 1) & 7;
-  if (!used(d, p0)) {
-    if (!underflow(d)) return;
-    wrInd(d, p0); setTop(d, t); wrInd(d, t);
+  const b = begin(c, i);
+  const p0 = top(b), t = (p0 - 1) & 7;
+  if (!used(b, p0)) {
+    if (!underflow(b)) return;
+    wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  ldx(d, p0);
-  if (!trigRange(d)) { commit(d, 0, 0); setCC(d, (d.getUint16(SW, true) & ~C1) | C2); return; }
-  if (used(d, t)) {
-    if (!commit(d, IE | SF, 1)) return;
-    wrInd(d, p0); setTop(d, t); wrInd(d, t);
+  ldx(b, p0);
+  if (used(b, t)) {
+    if (!commit(b, IE | SF, 1)) return;
+    wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  transcendental(T_SIN, xse, xhi, xlo, 0, 0, 0, fcw(d));
+  if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+  transcendental(T_SIN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   const sse = F.se, shi = F.hi, slo = F.lo, sup = F.up;
   F.up = 0;
-  transcendental(T_COS, xse, xhi, xlo, 0, 0, 0, fcw(d));
-  if (!commit(d, F.exc, F.up | sup)) return;
+  transcendental(T_COS, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
+  if (!commit(b, F.exc, F.up | sup)) return;
   clearC2(c);
-  wr(d, p0, sse, shi, slo);
-  setTop(d, t); wr(d, t, F.se, F.hi, F.lo);
+  wr(b, p0, sse, shi, slo);
+  setTop(b, t); wr(b, t, F.se, F.hi, F.lo);
 }
 
 function fnop(c: Cpu, i: Insn): void {
@@ -888,43 +909,43 @@ def(0, 0xd9, { name: 'fprem..fcos', fn: d9f8, form: 'reg', flags: 'n' }, { reg: 
 function fldcw(c: Cpu, i: Insn): void {
   pending(c, i);
   const v = c.mem.read16(c.ea(i));
-  const d = c.state.dv;
-  d.setUint16(CW, v | 0x40, true);         // bit 6 reads as 1
-  syncES(d);
+  const b = vb(c);
+  U16[(b + CW) >> 1] = (v & 0x1f3f) | 0x40;   // reserved bits read as 0, bit 6 as 1
+  syncES(b);
 }
-function fnstcw(c: Cpu, i: Insn): void { c.mem.write16(c.ea(i), c.state.dv.getUint16(CW, true)); }
-function fnstswM(c: Cpu, i: Insn): void { c.mem.write16(c.ea(i), c.state.dv.getUint16(SW, true)); }
+function fnstcw(c: Cpu, i: Insn): void { c.mem.write16(c.ea(i), U16[(vb(c) + CW) >> 1]); }
+function fnstswM(c: Cpu, i: Insn): void { c.mem.write16(c.ea(i), U16[(vb(c) + SW) >> 1]); }
 function fnstswAX(c: Cpu, i: Insn): void {
   if ((i.rm & 7) !== 0) return raiseUD(c, i);
-  c.setR(RAX, 2, c.state.dv.getUint16(SW, true));
+  c.setR(RAX, 2, U16[(vb(c) + SW) >> 1]);
 }
 function dbe0(c: Cpu, i: Insn): void {
-  const d = c.state.dv;
+  const b = vb(c);
   switch (i.rm & 7) {
     case 0: case 1: case 4: return;                       // FENI, FDISI, FSETPM: no-ops since the 387
-    case 2: d.setUint16(SW, d.getUint16(SW, true) & 0x7f00, true); return;   // FNCLEX
-    case 3: fninit(d); return;
+    case 2: U16[(b + SW) >> 1] = U16[(b + SW) >> 1] & 0x7f00; return;   // FNCLEX
+    case 3: fninit(b); return;
     default: return raiseUD(c, i);
   }
 }
-function fninit(d: DataView): void {
-  d.setUint16(CW, 0x037f, true);
-  d.setUint16(SW, 0, true);
-  d.setUint8(TAG, 0);
-  for (let k = 6; k < 28; k++) d.setUint8(OFF_X87CTL + k, 0);
+function fninit(b: number): void {
+  U16[(b + CW) >> 1] = 0x037f;
+  U16[(b + SW) >> 1] = 0;
+  U8[b + TAG] = 0;
+  for (let k = 6; k < 28; k++) U8[b + OFF_X87CTL + k] = 0;
 }
 
 function fwait(c: Cpu, i: Insn): void { pending(c, i); }
 
 /** Full 2-bit tag word from register contents. */
-function fullTag(d: DataView): number {
+function fullTag(b: number): number {
   let tw = 0;
   for (let p = 0; p < 8; p++) {
     let t: number;
-    if (!used(d, p)) t = 3;
+    if (!used(b, p)) t = 3;
     else {
       const o = REG + p * 16;
-      const k = classify(d.getUint16(o + 8, true), d.getUint32(o + 4, true), d.getUint32(o, true));
+      const k = classify(U16[(b + o + 8) >> 1], U32[(b + o + 4) >> 2], U32[(b + o) >> 2]);
       t = k === K_NORMAL ? 0 : k === K_ZERO ? 1 : 2;
     }
     tw |= t << (2 * p);
@@ -940,10 +961,10 @@ function abridge(tw: number): number {
 
 /** Writes the FNSTENV image (28 bytes, or 14 in the 16-bit format). */
 function storeEnv(c: Cpu, a: number, b16: boolean): void {
-  const d = c.state.dv, m = c.mem;
-  const cw = d.getUint16(CW, true), sw = d.getUint16(SW, true), tw = fullTag(d);
-  const fip = d.getUint32(FIP, true), fdp = d.getUint32(FDP, true);
-  const fop = d.getUint16(FOP, true) & 0x7ff, fcs = d.getUint16(FCS, true), fds = d.getUint16(FDS, true);
+  const b = vb(c), m = c.mem;
+  const cw = U16[(b + CW) >> 1], sw = U16[(b + SW) >> 1], tw = fullTag(b);
+  const fip = U32[(b + FIP) >> 2], fdp = U32[(b + FDP) >> 2];
+  const fop = U16[(b + FOP) >> 1] & 0x7ff, fcs = U16[(b + FCS) >> 1], fds = U16[(b + FDS) >> 1];
   if (b16) {
     m.write16(a, cw); m.write16(a + 2, sw); m.write16(a + 4, tw);
     m.write16(a + 6, fip & 0xffff); m.write16(a + 8, fcs);
@@ -956,7 +977,7 @@ function storeEnv(c: Cpu, a: number, b16: boolean): void {
 }
 
 function loadEnv(c: Cpu, a: number, b16: boolean): void {
-  const d = c.state.dv, m = c.mem;
+  const b = vb(c), m = c.mem;
   let cw: number, sw: number, tw: number, fip: number, fdp: number, fcs: number, fds: number, fop = 0;
   if (b16) {
     cw = m.read16(a); sw = m.read16(a + 2); tw = m.read16(a + 4);
@@ -966,45 +987,45 @@ function loadEnv(c: Cpu, a: number, b16: boolean): void {
     fip = m.read32(a + 12) >>> 0; const w = m.read32(a + 16); fcs = w & 0xffff; fop = (w >>> 16) & 0x7ff;
     fdp = m.read32(a + 20) >>> 0; fds = m.read16(a + 24);
   }
-  d.setUint16(CW, cw | 0x40, true);
-  d.setUint16(SW, sw, true);
-  d.setUint8(TAG, abridge(tw));
-  d.setUint32(FIP, fip, true); d.setUint32(FIP + 4, 0, true);
-  d.setUint32(FDP, fdp, true); d.setUint32(FDP + 4, 0, true);
-  d.setUint16(FCS, fcs, true); d.setUint16(FDS, fds, true); d.setUint16(FOP, fop, true);
-  syncES(d);
+  U16[(b + CW) >> 1] = (cw & 0x1f3f) | 0x40;
+  U16[(b + SW) >> 1] = sw;
+  U8[b + TAG] = abridge(tw);
+  U32[(b + FIP) >> 2] = fip; U32[(b + FIP + 4) >> 2] = 0;
+  U32[(b + FDP) >> 2] = fdp; U32[(b + FDP + 4) >> 2] = 0;
+  U16[(b + FCS) >> 1] = fcs; U16[(b + FDS) >> 1] = fds; U16[(b + FOP) >> 1] = fop;
+  syncES(b);
 }
 
 function fnstenv(c: Cpu, i: Insn): void {
   const a = c.ea(i);
   storeEnv(c, a, i.p66);
-  const d = c.state.dv;
-  d.setUint16(CW, d.getUint16(CW, true) | 0x3f, true);     // then masks every exception
-  syncES(d);
+  const b = vb(c);
+  U16[(b + CW) >> 1] = U16[(b + CW) >> 1] | 0x3f;     // then masks every exception
+  syncES(b);
 }
 function fldenv(c: Cpu, i: Insn): void { loadEnv(c, c.ea(i), i.p66); }
 
 function fnsave(c: Cpu, i: Insn): void {
   const a = c.ea(i);
   const b16 = i.p66;
-  const d = c.state.dv;
+  const b = vb(c);
   // registers first (the highest addresses): a fault leaves the state untouched
   const base = a + (b16 ? 14 : 28);
-  for (let k = 7; k >= 0; k--) { ldx(d, phys(d, k)); wr80(c, base + 10 * k, xse, xhi, xlo); }
+  for (let k = 7; k >= 0; k--) { ldx(b, phys(b, k)); wr80(c, base + 10 * k, xse, XY[0], XY[1]); }
   storeEnv(c, a, b16);
-  fninit(d);
+  fninit(b);
 }
 function frstor(c: Cpu, i: Insn): void {
   const a = c.ea(i);
   const b16 = i.p66;
   const base = a + (b16 ? 14 : 28);
   const regs: number[] = [];
-  for (let k = 0; k < 8; k++) { rd80(c, base + 10 * k); regs.push(yse, yhi, ylo); }
+  for (let k = 0; k < 8; k++) { rd80(c, base + 10 * k); regs.push(yse, XY[2], XY[3]); }
   loadEnv(c, a, b16);
-  const d = c.state.dv;
-  const tag = d.getUint8(TAG);
-  for (let k = 0; k < 8; k++) wr(d, phys(d, k), regs[3 * k], regs[3 * k + 1], regs[3 * k + 2]);
-  d.setUint8(TAG, tag);
+  const b = vb(c);
+  const tag = U8[b + TAG];
+  for (let k = 0; k < 8; k++) wr(b, phys(b, k), regs[3 * k], regs[3 * k + 1], regs[3 * k + 2]);
+  U8[b + TAG] = tag;
 }
 
 def(0, 0xd9, { name: 'fldenv', fn: fldenv, form: 'mem', flags: 'n' }, { reg: 4 });
@@ -1023,28 +1044,28 @@ def(0, 0x9b, { name: 'fwait', fn: fwait, flags: 'n' });
 /** Writes the 512-byte FXSAVE image at addr (w64: FXSAVE64 layout of FIP/FDP). Bytes 464..511
  *  (available to software) are not written; reserved fields inside the image are written as 0. */
 export function fxsave(c: Cpu, addr: number, w64 = c.mode64): void {
-  const d = c.state.dv;
+  const b = vb(c);
   const img = new Uint8Array(464);
   const v = new DataView(img.buffer);
-  v.setUint16(0, d.getUint16(CW, true), true);
-  v.setUint16(2, d.getUint16(SW, true), true);
-  v.setUint8(4, d.getUint8(TAG));
-  v.setUint16(6, d.getUint16(FOP, true) & 0x7ff, true);
-  v.setUint32(8, d.getUint32(FIP, true), true);
-  v.setUint32(16, d.getUint32(FDP, true), true);
+  v.setUint16(0, U16[(b + CW) >> 1], true);
+  v.setUint16(2, U16[(b + SW) >> 1], true);
+  v.setUint8(4, U8[b + TAG]);
+  v.setUint16(6, U16[(b + FOP) >> 1] & 0x7ff, true);
+  v.setUint32(8, U32[(b + FIP) >> 2], true);
+  v.setUint32(16, U32[(b + FDP) >> 2], true);
   if (w64) {
-    v.setUint32(12, d.getUint32(FIP + 4, true), true);
-    v.setUint32(20, d.getUint32(FDP + 4, true), true);
+    v.setUint32(12, U32[(b + FIP + 4) >> 2], true);
+    v.setUint32(20, U32[(b + FDP + 4) >> 2], true);
   } else {
-    v.setUint16(12, d.getUint16(FCS, true), true);
-    v.setUint16(20, d.getUint16(FDS, true), true);
+    v.setUint16(12, U16[(b + FCS) >> 1], true);
+    v.setUint16(20, U16[(b + FDS) >> 1], true);
   }
-  v.setUint32(24, d.getUint32(OFF_MXCSR, true), true);
+  v.setUint32(24, U32[(b + OFF_MXCSR) >> 2], true);
   v.setUint32(28, 0xffff, true);
-  const t = top(d);
+  const t = top(b);
   for (let k = 0; k < 8; k++) {
     const o = REG + ((t + k) & 7) * 16;
-    for (let b = 0; b < 10; b++) img[32 + 16 * k + b] = d.getUint8(o + b);
+    for (let j = 0; j < 10; j++) img[32 + 16 * k + j] = U8[b + o + j];
   }
   const nx = c.mode64 ? 16 : 8;
   img.set(c.state.u8.subarray(OFF_XMM, OFF_XMM + 16 * nx), 160);
@@ -1058,46 +1079,46 @@ export function fxrstor(c: Cpu, addr: number, w64 = c.mode64): void {
   const v = new DataView(img.buffer, img.byteOffset, img.byteLength);
   const mx = v.getUint32(24, true);
   if ((mx & ~0xffff) !== 0) raiseGP();
-  const d = c.state.dv;
-  d.setUint16(CW, v.getUint16(0, true) | 0x40, true);
-  d.setUint16(SW, v.getUint16(2, true), true);
-  d.setUint8(TAG, v.getUint8(4));
-  d.setUint16(FOP, v.getUint16(6, true) & 0x7ff, true);
-  d.setUint32(FIP, v.getUint32(8, true), true);
-  d.setUint32(FDP, v.getUint32(16, true), true);
+  const b = vb(c);
+  U16[(b + CW) >> 1] = (v.getUint16(0, true) & 0x1f3f) | 0x40;
+  U16[(b + SW) >> 1] = v.getUint16(2, true);
+  U8[b + TAG] = v.getUint8(4);
+  U16[(b + FOP) >> 1] = v.getUint16(6, true) & 0x7ff;
+  U32[(b + FIP) >> 2] = v.getUint32(8, true);
+  U32[(b + FDP) >> 2] = v.getUint32(16, true);
   if (w64) {
-    d.setUint32(FIP + 4, v.getUint32(12, true), true);
-    d.setUint32(FDP + 4, v.getUint32(20, true), true);
+    U32[(b + FIP + 4) >> 2] = v.getUint32(12, true);
+    U32[(b + FDP + 4) >> 2] = v.getUint32(20, true);
   } else {
-    d.setUint32(FIP + 4, 0, true); d.setUint32(FDP + 4, 0, true);
-    d.setUint16(FCS, v.getUint16(12, true), true); d.setUint16(FDS, v.getUint16(20, true), true);
+    U32[(b + FIP + 4) >> 2] = 0; U32[(b + FDP + 4) >> 2] = 0;
+    U16[(b + FCS) >> 1] = v.getUint16(12, true); U16[(b + FDS) >> 1] = v.getUint16(20, true);
   }
-  d.setUint32(OFF_MXCSR, mx, true);
-  const t = top(d);
+  U32[(b + OFF_MXCSR) >> 2] = mx;
+  const t = top(b);
   for (let k = 0; k < 8; k++) {
     const o = REG + ((t + k) & 7) * 16;
-    for (let b = 0; b < 10; b++) d.setUint8(o + b, img[32 + 16 * k + b]);
+    for (let j = 0; j < 10; j++) U8[b + o + j] = img[32 + 16 * k + j];
   }
   c.state.u8.set(img.subarray(160, 160 + 16 * nx), OFF_XMM);
-  syncES(d);
+  syncES(b);
 }
 
 /** The legacy FNSAVE image (108 bytes, 32-bit format) for i386 signal frames; does not reset. */
 export function fsaveImage(c: Cpu): Uint8Array {
-  const d = c.state.dv;
+  const b = vb(c);
   const img = new Uint8Array(108);
   const v = new DataView(img.buffer);
-  v.setUint32(0, d.getUint16(CW, true) | 0xffff0000, true);
-  v.setUint32(4, d.getUint16(SW, true) | 0xffff0000, true);
-  v.setUint32(8, fullTag(d) | 0xffff0000, true);
-  v.setUint32(12, d.getUint32(FIP, true), true);
-  v.setUint32(16, d.getUint16(FCS, true) | ((d.getUint16(FOP, true) & 0x7ff) << 16), true);
-  v.setUint32(20, d.getUint32(FDP, true), true);
-  v.setUint32(24, d.getUint16(FDS, true) | 0xffff0000, true);
-  const t = top(d);
+  v.setUint32(0, U16[(b + CW) >> 1] | 0xffff0000, true);
+  v.setUint32(4, U16[(b + SW) >> 1] | 0xffff0000, true);
+  v.setUint32(8, fullTag(b) | 0xffff0000, true);
+  v.setUint32(12, U32[(b + FIP) >> 2], true);
+  v.setUint32(16, U16[(b + FCS) >> 1] | ((U16[(b + FOP) >> 1] & 0x7ff) << 16), true);
+  v.setUint32(20, U32[(b + FDP) >> 2], true);
+  v.setUint32(24, U16[(b + FDS) >> 1] | 0xffff0000, true);
+  const t = top(b);
   for (let k = 0; k < 8; k++) {
     const o = REG + ((t + k) & 7) * 16;
-    for (let b = 0; b < 10; b++) img[28 + 10 * k + b] = d.getUint8(o + b);
+    for (let j = 0; j < 10; j++) img[28 + 10 * k + j] = U8[b + o + j];
   }
   return img;
 }

@@ -56,6 +56,8 @@ for (;;) {
     case 9: { const len = Math.ceil(a1 / 4096) * 4096; const at = mem.findFree(len); mem.map(at, len, 3, 0, ''); ret = at; break; }
     case 11: mem.unmap(a0, a1); break;
     case 16: ret = -25; break;
+    case 10: ret = mem.protect(a0, a1, a2) ? 0 : -12; break;
+    case 89: ret = -22; break;
     default: console.error('syscall', nr); ret = -38;
   }
   cpu.setR(0, 8, ret | 0, ret < 0 ? -1 : Math.floor(ret / 2 ** 32));

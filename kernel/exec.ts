@@ -1,0 +1,187 @@
+// execve's front half: find the file, check it like fs/exec.c does, follow `#!` like
+// fs/binfmt_script.c, refuse what we cannot run with one clear line, then let the loader map the
+// ELF (and its interpreter) into a fresh address space.
+
+import { AddressSpace } from '../cpu/memory.js';
+import { defaultPool } from '../cpu/frames.js';
+import { cpuid } from '../cpu/ops/misc.js';
+import { ElfError, parseElf } from '../loader/elf.js';
+import { loadProgram, LoadResult } from '../loader/load.js';
+import { EACCES, ELOOP, ENOENT, ENOEXEC, Errno, errnoMessage, HostError, ENAMETOOLONG } from './errno.js';
+import { HostFile } from './file.js';
+import { bstrToUtf8, fromBstr, Stat } from './host.js';
+import { canonical } from './vfs.js';
+import type { Kernel } from './kernel.js';
+import { O_RDONLY, S_IFDIR, S_IFMT, S_IFREG, X_OK, RLIMIT_STACK } from './linux.js';
+
+/** Why an exec failed: the errno execve returns and one human line for lxrun. */
+export class ExecError extends Error {
+  constructor(readonly errno: number, message: string) { super(message); }
+  /** The shell's exit status for this failure (127: not found, 126: found but not runnable). */
+  get status(): number { return this.errno === ENOENT ? 127 : 126; }
+}
+
+export interface ExecCreds { uid: number; euid: number; gid: number; egid: number }
+
+export interface Image {
+  mem: AddressSpace;
+  load: LoadResult;
+  /** The executable as opened (kept as the backing of its mappings). */
+  exeFile: HostFile;
+  interpFile?: HostFile;
+  /** Absolute guest path of the executable (what /proc/self/exe shows). */
+  exePath: string;
+  /** argv after `#!` rewriting. */
+  argv: string[];
+}
+
+const BINPRM_BUF_SIZE = 256;
+
+function join(cwd: string, path: string): string {
+  if (path.startsWith('/')) return path;
+  return (cwd.endsWith('/') ? cwd : cwd + '/') + path;
+}
+
+/** Opens a file for execution the way execve checks it; returns the file and its whole contents. */
+function openExec(k: Kernel, path: string, what: string): { file: HostFile; bytes: Uint8Array } {
+  const fs = k.host.fs;
+  const hostPath = k.hostPath(path);
+  let st: Stat;
+  try {
+    st = fs.stat(hostPath);
+  } catch (e) {
+    if (e instanceof HostError) throw new ExecError(e.errno, `${what}${errnoMessage(e.errno)}`);
+    throw e;
+  }
+  if ((st.mode & S_IFMT) === S_IFDIR) throw new ExecError(EACCES, `${what}Is a directory`);
+  if ((st.mode & S_IFMT) !== S_IFREG) throw new ExecError(EACCES, `${what}${errnoMessage(EACCES)}`);
+  try {
+    fs.access(hostPath, X_OK);
+  } catch {
+    throw new ExecError(EACCES, `${what}${errnoMessage(EACCES)}`);
+  }
+  let h: number;
+  try {
+    h = fs.open(hostPath, O_RDONLY, 0);
+  } catch (e) {
+    if (e instanceof HostError) throw new ExecError(e.errno, `${what}${errnoMessage(e.errno)}`);
+    throw e;
+  }
+  const file = new HostFile(k.host, h, O_RDONLY, path, hostPath, { kind: 'file', stat: st });
+  const bytes = new Uint8Array(st.size);
+  let done = 0;
+  while (done < st.size) {
+    const n = fs.pread(h, bytes.subarray(done), done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return { file, bytes: done === st.size ? bytes : bytes.subarray(0, done) };
+}
+
+/** Parses a `#!` line: [interpreter, optional single argument], or null when malformed. */
+export function parseShebang(bytes: Uint8Array): [string, string | undefined] | null {
+  const head = bytes.subarray(2, Math.min(bytes.length, BINPRM_BUF_SIZE));
+  let end = head.indexOf(0x0a);
+  if (end < 0) end = head.length;
+  let line = '';
+  for (let i = 0; i < end; i++) line += String.fromCharCode(head[i]);
+  line = line.replace(/^[ \t]+/, '').replace(/[ \t\r]+$/, '');   // binfmt_script strips spaces/tabs
+  if (!line) return null;
+  const m = /^([^ \t]+)(?:[ \t]+(.*))?$/.exec(line);
+  if (!m) return null;
+  return [m[1], m[2] !== undefined && m[2] !== '' ? m[2] : undefined];
+}
+
+/**
+ * Prepares the image for `path` (guest byte string, relative to cwd). Throws ExecError.
+ * `shown` is how the path is named in messages (what the user typed).
+ */
+export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], envp: string[], creds: ExecCreds,
+  stackLimit: number, depth = 0): Image {
+  if (path.length === 0) throw new ExecError(ENOENT, errnoMessage(ENOENT));
+  if (path.length >= 4096) throw new ExecError(ENAMETOOLONG, errnoMessage(ENAMETOOLONG));
+  const abs = canonical(join(cwd, path));
+  const { file, bytes } = openExec(k, abs, '');
+
+  try {
+    // binfmt_script
+    if (bytes.length >= 2 && bytes[0] === 0x23 && bytes[1] === 0x21) {
+      if (depth >= 4) throw new ExecError(ELOOP, errnoMessage(ELOOP));
+      const sb = parseShebang(bytes);
+      if (!sb) throw new ExecError(ENOEXEC, 'bad #! line');
+      const [interp, arg] = sb;
+      const nargv = [interp, ...(arg !== undefined ? [arg] : []), path, ...argv.slice(1)];
+      file.unref();
+      try {
+        return loadImage(k, cwd, interp, nargv, envp, creds, stackLimit, depth + 1);
+      } catch (e) {
+        if (e instanceof ExecError && depth === 0 && !e.message.startsWith('interpreter')) {
+          throw new ExecError(e.errno, `interpreter ${bstrToUtf8(interp)}: ${e.message}`);
+        }
+        throw e;
+      }
+    }
+    if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+      throw new ExecError(ENOEXEC, 'not an ELF executable');
+    }
+    if (bytes.length >= 20 && bytes[4] === 1 && (bytes[18] | (bytes[19] << 8)) === 3 && !k.options.i386) {
+      throw new ExecError(ENOEXEC, '32-bit (i386) ELF binaries are not supported yet');
+    }
+    let elf;
+    try {
+      elf = parseElf(bytes);
+    } catch (e) {
+      if (e instanceof ElfError) throw new ExecError(ENOEXEC, e.message);
+      throw e;
+    }
+
+    let interp: { file: HostFile; bytes: Uint8Array; path: string } | undefined;
+    if (elf.interp !== undefined) {
+      try {
+        const r = openExecInterp(k, cwd, elf.interp);
+        interp = { ...r, path: elf.interp };
+      } catch (e) {
+        if (e instanceof ExecError) throw new ExecError(e.errno, `ELF interpreter ${bstrToUtf8(elf.interp)}: ${e.message}`);
+        throw e;
+      }
+    }
+
+    const mem = new AddressSpace(defaultPool());
+    let load: LoadResult;
+    try {
+      const random16 = new Uint8Array(16);
+      k.host.random.fill(random16);
+      load = loadProgram({
+        mem,
+        exe: { bytes, path: abs, backing: file.backing() },
+        interp: interp ? { bytes: interp.bytes, path: interp.path, backing: interp.file.backing() } : undefined,
+        argv: argv.map(fromBstr),
+        envp: envp.map(fromBstr),
+        execfn: bstrToUtf8(path),
+        random16,
+        uid: creds.uid, euid: creds.euid, gid: creds.gid, egid: creds.egid,
+        secure: false,
+        hwcap: cpuid(1, 0)[3] >>> 0,
+        hwcap2: 0,
+        stackLimit,
+      });
+    } catch (e) {
+      mem.destroy();
+      interp?.file.unref();
+      if (e instanceof ElfError) throw new ExecError(ENOEXEC, e.message);
+      if (e instanceof Errno) throw new ExecError(e.errno, errnoMessage(e.errno));
+      throw e;
+    }
+    return { mem, load, exeFile: file, interpFile: interp?.file, exePath: abs, argv };
+  } catch (e) {
+    if (file.refs > 0) file.unref();
+    throw e;
+  }
+}
+
+function openExecInterp(k: Kernel, cwd: string, path: string): { file: HostFile; bytes: Uint8Array } {
+  // The interpreter only needs to be readable (open_exec checks MAY_EXEC; Linux also needs +x).
+  return openExec(k, join(cwd, path), '');
+}
+
+export { RLIMIT_STACK };

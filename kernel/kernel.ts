@@ -1,0 +1,180 @@
+// The kernel of one zone: its configuration (reported release, hostname, credentials), the host it
+// runs on, the process table and pid allocation, the trace hooks and the once-per-name reports of
+// unimplemented calls. Starting a program: spawn() builds the process from an executable and its
+// stdio; run() executes it to the end (kernel/run.ts).
+
+import { Cpu } from '../cpu/index.js';
+import { CpuState, RSP } from '../cpu/state.js';
+import { defaultPool } from '../cpu/frames.js';
+import { ExecError, loadImage } from './exec.js';
+import { HostFile, OpenFile } from './file.js';
+import { bstrToUtf8, Host } from './host.js';
+import { O_RDONLY, O_RDWR, O_WRONLY, O_LARGEFILE, RLIMIT_STACK } from './linux.js';
+import { ExitInfo, Process, Task } from './process.js';
+import type { TraceHook } from './trace.js';
+import { TtyDevice } from './tty.js';
+import { runProcess } from './run.js';
+import { HostVfs } from './vfs.js';
+
+export interface KernelOptions {
+  host: Host;
+  /** uname -r; default: the host's release (LX's `kernel-version`). */
+  release?: string;
+  /** uname -v. */
+  version?: string;
+  hostname?: string;
+  domainname?: string;
+  /** Credentials of the first process; default: the host's. */
+  uid?: number;
+  gid?: number;
+  /** Pid of the first process (default 1: the zone's init). */
+  firstPid?: number;
+  /** Where unimplemented-call reports and other diagnostics go (one line each, no newline). */
+  log?: (line: string) => void;
+  /** Report each unimplemented syscall once, with its reason. */
+  verbose?: boolean;
+  /** Host directory that is the guest's `/` (default '/': the host's own tree). */
+  root?: string;
+  /** Accept i386 executables (the i386 ABI is not there yet). */
+  i386?: boolean;
+}
+
+export interface SpawnOptions {
+  /** Path of the executable (byte string), resolved against cwd. */
+  path: string;
+  argv: string[];
+  envp: string[];
+  /** Guest working directory (byte string, absolute). */
+  cwd: string;
+  /** Open files for fds 0, 1, 2 (references are taken over). */
+  stdio: OpenFile[];
+}
+
+export class Kernel {
+  readonly host: Host;
+  readonly procs = new Map<number, Process>();
+  readonly hooks: TraceHook[] = [];
+  private readonly reported = new Set<string>();
+  private nextPid: number;
+  readonly release: string;
+  readonly version: string;
+  hostname: string;
+  domainname: string;
+  /** The host terminal, shared by every stdio descriptor that is a tty. */
+  private ttys = new Map<number, TtyDevice>();
+  /** Monotonic ms at boot (for uptime-relative clocks). */
+  readonly bootMs: number;
+  /** Path-level file-system operations (the host's tree under the root, plus /proc/self). */
+  readonly vfs: HostVfs;
+
+  constructor(readonly options: KernelOptions) {
+    this.host = options.host;
+    this.nextPid = options.firstPid ?? 1;
+    this.release = options.release ?? (this.host.sys.release() || '6.1.0-lxbrand');
+    this.version = options.version ?? (this.host.sys.version() || '#1 SMP PREEMPT_DYNAMIC lxbrand');
+    this.hostname = options.hostname ?? this.host.sys.hostname();
+    this.domainname = options.domainname ?? '(none)';
+    this.bootMs = this.nowMs();
+    this.vfs = new HostVfs(this);
+  }
+
+  nowMs(): number {
+    const [s, ns] = this.host.clock.monotonic();
+    return s * 1000 + ns / 1e6;
+  }
+
+  /** Host path of a guest path (byte strings). */
+  hostPath(guestPath: string): string {
+    const root = this.options.root;
+    if (!root || root === '/') return guestPath;
+    return root.replace(/\/+$/, '') + guestPath;
+  }
+
+  log(line: string): void {
+    if (this.options.log) this.options.log(line);
+  }
+
+  /** Reports an unimplemented call once per name (when verbose). */
+  reportUnimplemented(name: string, nr: number, reason: string): void {
+    if (!this.options.verbose || this.reported.has(name)) return;
+    this.reported.add(name);
+    this.log(`unimplemented syscall ${name} (${nr}): ${reason || 'not implemented yet'}`);
+  }
+
+  /** The guest-side file for an inherited host handle (lxrun's fds 0, 1, 2). */
+  hostStdio(h: number, fallbackMode: number): OpenFile {
+    const fs = this.host.fs;
+    const kind = fs.kind(h);
+    const info = fs.fdInfo(h);
+    let flags = info ? info.flags : fallbackMode;
+    if (kind === 'tty' && !info) flags = O_RDWR;
+    const f = new HostFile(this.host, h, flags | O_LARGEFILE, `/dev/fd/${h}`, `/dev/fd/${h}`, { inherited: true, kind });
+    if (kind === 'tty') f.tty = this.ttyDevice(h);
+    return f;
+  }
+
+  /** The terminal behind host handle h (one device for the host's controlling terminal). */
+  ttyDevice(h: number): TtyDevice {
+    let tty = this.ttys.get(0);
+    if (!tty) { tty = new TtyDevice(this.host, h); this.ttys.set(0, tty); }
+    return tty;
+  }
+
+  /** fds 0, 1, 2 of the host process as guest files. */
+  inheritStdio(): OpenFile[] {
+    return [this.hostStdio(0, O_RDONLY), this.hostStdio(1, O_WRONLY), this.hostStdio(2, O_WRONLY)];
+  }
+
+  /** Builds a process from an executable. Throws ExecError (one-line message, errno). */
+  spawn(o: SpawnOptions): Process {
+    const sys = this.host.sys;
+    const uid = this.options.uid ?? sys.uid();
+    const gid = this.options.gid ?? sys.gid();
+    const rlimStack = 8 * 1024 * 1024;
+    const img = loadImage(this, o.cwd, o.path, o.argv, o.envp, { uid, euid: uid, gid, egid: gid }, rlimStack);
+    const pid = this.nextPid++;
+    const p = new Process(this, pid, img.mem, img.load.mode64);
+    p.uid = p.euid = p.suid = p.fsuid = uid;
+    p.gid = p.egid = p.sgid = p.fsgid = gid;
+    p.cwd = o.cwd;
+    p.umask = sys.umask();
+    p.exe = img.exePath;
+    p.argv = img.argv;
+    p.envp = o.envp;
+    const base = img.exePath.slice(img.exePath.lastIndexOf('/') + 1);
+    p.comm = base.slice(0, 15);
+    p.rlimits[RLIMIT_STACK].cur = rlimStack;
+    p.startMs = this.nowMs();
+    // The executable and interpreter stay referenced by their mappings.
+    p.mapped.add(img.exeFile);
+    if (img.interpFile) p.mapped.add(img.interpFile);
+    o.stdio.forEach((f, fd) => { if (f) p.fds.install(fd, f, false); });
+
+    const cpu = new Cpu(new CpuState(defaultPool()), img.mem, img.load.mode64);
+    for (let i = 0; i < 32; i++) cpu.r[i] = 0;   // RDX = 0: no rtld_fini for glibc's atexit
+    cpu.rip = img.load.entry;
+    cpu.setRegAddr(RSP, img.load.sp);
+    const t = new Task(pid, p, cpu);
+    p.tasks.push(t);
+    this.procs.set(pid, p);
+    return p;
+  }
+
+  /** Runs a spawned process until it ends; resolves with how it ended. */
+  async run(p: Process): Promise<ExitInfo> {
+    try {
+      return await runProcess(this, p);
+    } finally {
+      for (const tty of this.ttys.values()) tty.restore();
+      this.procs.delete(p.pid);
+    }
+  }
+
+  /** Message text for a spawn failure (what lxrun prints after `lxrun: PROG: `). */
+  static describeExecError(e: unknown): { message: string; status: number } | null {
+    if (e instanceof ExecError) return { message: e.message, status: e.status };
+    return null;
+  }
+}
+
+export { bstrToUtf8 };
