@@ -171,9 +171,15 @@ export class Cpu {
   ea(i: Insn): number {
     const r = this.r;
     let a = i.disp;
-    if (i.base >= 0) a += r[2 * i.base + 1] * TWO32 + (r[2 * i.base] >>> 0);
-    if (i.index >= 0) a += (r[2 * i.index + 1] * TWO32 + (r[2 * i.index] >>> 0)) * i.scale;
-    if (i.asize === 4) a = a >>> 0;
+    if (i.asize === 4) {
+      // 32-bit address size: only the low words take part, and the sum wraps at 2^32
+      if (i.base >= 0) a += r[2 * i.base] >>> 0;
+      if (i.index >= 0) a += (r[2 * i.index] >>> 0) * i.scale;
+      a = a >>> 0;
+    } else {
+      if (i.base >= 0) a += r[2 * i.base + 1] * TWO32 + (r[2 * i.base] >>> 0);
+      if (i.index >= 0) a += (r[2 * i.index + 1] * TWO32 + (r[2 * i.index] >>> 0)) * i.scale;
+    }
     if (i.seg >= 4) a += i.seg === 4 ? this.fsBase : this.gsBase;
     if (!this.mode64) a = a >>> 0;
     return a;

@@ -6,6 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import type { FramePool } from '../frames.js';
+import { def, OpDef, Mandatory } from '../table.js';
 import { OFF_XMM, OFF_MXCSR } from '../state.js';
 import { raiseGP, CpuSignal, SIGFPE, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES } from '../fault.js';
 
@@ -162,5 +163,8 @@ export function cp16(from: number, to: number): void {
   I32[b] = I32[a]; I32[b + 1] = I32[a + 1]; I32[b + 2] = I32[a + 2]; I32[b + 3] = I32[a + 3];
 }
 
-/** Mandatory-prefix and form helpers for def(). */
-export type Pfx = 'none' | '66' | 'F3' | 'F2';
+/** def() for the SSE family: the flag effect defaults to 'n' (no arithmetic flag read or written),
+ *  which lets the block-local liveness pass see through SSE code. */
+export function sdef(map: number, opcode: number, d: OpDef, opts: { mandatory?: Mandatory; reg?: number } = {}): void {
+  def(map, opcode, d.flags ? d : { ...d, flags: 'n' }, opts);
+}

@@ -4,15 +4,15 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
-import { def, Mandatory } from '../table.js';
-import { xb, I32, T1, srcX, srcX32, srcX64, cp16, mxcsr, fpCommit } from './sse-common.js';
+import type { Mandatory } from '../table.js';
+import { xb, I32, T1, srcX, srcX32, srcX64, cp16, mxcsr, fpCommit, sdef } from './sse-common.js';
 import {
   fpMode, fl, RC, HI, OLO, OHI, i64to32, i64to64, i32to32, toInt32, toInt64, intIn32, intIn64,
   cvt32to64, cvt64to32, isNaN32, isNaN64, put64,
 } from './sse-fp.js';
 
 function reg(op: number, m: Mandatory, name: string, fn: Handler, size?: 'y'): void {
-  def(1, op, size ? { name, fn, modrm: true, size } : { name, fn, modrm: true }, { mandatory: m });
+  sdef(1, op, size ? { name, fn, modrm: true, size } : { name, fn, modrm: true }, { mandatory: m });
 }
 
 // ---- integer -> float (scalar, from r/m32 or r/m64) ------------------------------------------

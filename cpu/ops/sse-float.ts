@@ -4,10 +4,10 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
-import { def, Mandatory } from '../table.js';
+import type { Mandatory } from '../table.js';
 import { getFlags, setFlags, ARITH } from '../flags.js';
 import {
-  xb, I32, U8, T1, T2, SCR, srcX, srcXlo, srcX32, srcX64, cp16, mxcsr, fpCommit,
+  xb, I32, U8, T1, T2, SCR, srcX, srcXlo, srcX32, srcX64, cp16, mxcsr, fpCommit, sdef,
 } from './sse-common.js';
 import {
   fpMode, fl, RC, arith32, arith64, minmax32, minmax64, cmp32, cmp64, comi32, comi64,
@@ -15,8 +15,8 @@ import {
 } from './sse-fp.js';
 import { RCP_TABLE, RSQRT_TABLE } from './sse-rcp-table.js';
 
-function reg(map: number, op: number, m: Mandatory, name: string, fn: Handler, imm = false): void {
-  def(map, op, imm ? { name, fn, modrm: true, imm: 'ub' } : { name, fn, modrm: true }, { mandatory: m });
+function reg(map: number, op: number, m: Mandatory, name: string, fn: Handler, imm = false, flags: 'w' | 'n' = 'n'): void {
+  sdef(map, op, imm ? { name, fn, modrm: true, imm: 'ub', flags } : { name, fn, modrm: true, flags }, { mandatory: m });
 }
 
 // ---- arithmetic ------------------------------------------------------------------------------
@@ -245,10 +245,10 @@ function comisd(signaling: boolean): Handler {
     setFlags(c.f, (getFlags(c.f) & ~ARITH) | z);
   };
 }
-reg(1, 0x2e, 'none', 'ucomiss', comiss(false));
-reg(1, 0x2e, '66', 'ucomisd', comisd(false));
-reg(1, 0x2f, 'none', 'comiss', comiss(true));
-reg(1, 0x2f, '66', 'comisd', comisd(true));
+reg(1, 0x2e, 'none', 'ucomiss', comiss(false), false, 'w');
+reg(1, 0x2e, '66', 'ucomisd', comisd(false), false, 'w');
+reg(1, 0x2f, 'none', 'comiss', comiss(true), false, 'w');
+reg(1, 0x2f, '66', 'comisd', comisd(true), false, 'w');
 
 // ---- shuffles and unpacks --------------------------------------------------------------------
 

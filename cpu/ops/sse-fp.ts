@@ -9,7 +9,11 @@
 // error-free transforms (TwoSum, Dekker's TwoProduct). binary64 results whose error cannot be
 // recovered that way (tiny or huge operands, overflow) take an exact BigInt path, which is rare.
 //
-// Tininess is detected before rounding (as Intel documents and this host's AMD CPU does).
+// Behaviour measured on the reference CPU (AMD Zen 4) where the SDM leaves room: tininess is
+// detected after rounding; with UE or OE unmasked, PE reports whether the result rounded with an
+// unbounded exponent is inexact; a negative denormal square root is invalid without DE; a
+// denormal dividend divided by zero raises ZE without DE; with DAZ, MIN/MAX return a denormal
+// second operand as zero even when the other operand is a NaN.
 // Callers set the mode with fpMode(mxcsr), call the lane functions, then read `fl` (the flags
 // raised) and commit them with fpCommit (sse-common.ts) before writing any destination.
 
@@ -35,9 +39,6 @@ export function fpMode(mx: number): void {
   fl = 0;
 }
 
-/** Overrides the rounding mode for the rest of the instruction (ROUNDPS imm8, CVTT*). */
-export function setRC(rc: number): void { RC = rc; fastOK = false; }
-export function addFlags(f: number): void { fl |= f; }
 
 // ---- bit conversions ------------------------------------------------------------------------
 
@@ -179,13 +180,14 @@ export function round32(d: number, es: number): number {
   return b;
 }
 
-/** Rounds the exact value r + e (r = the double nearest it, es = sign(e)) to binary64; r finite,
- *  and when r is subnormal, es must be relative to that subnormal r. Returns the number. */
+/** Rounds the exact value r + e (r = the double nearest it, es = sign(e)) to binary64; r finite.
+ *  Callers only reach the subnormal range with exact values (es = 0: sums, conversions), where
+ *  tininess before and after rounding agree; inexact tiny results take the BigInt path. */
 function round64(r: number, es: number): number {
   if (r === 0 && es === 0) return r;
   const neg = r < 0 || (r === 0 && es < 0);
   const ar = neg ? -r : r;
-  const tiny = ar < MIN64 || (ar === MIN64 && (neg ? es > 0 : es < 0));
+  const tiny = ar < MIN64;
   if (tiny && ftz && umask) { fl |= UE | PE; return neg ? -0 : 0; }
   if (es === 0) { if (tiny && !umask) fl |= UE; return r; }
   switch (RC) {
@@ -455,14 +457,13 @@ export function arith64(op: number, ai: number, bi: number, ri: number): void {
     const ar = r < 0 ? -r : r;
     if (ar > MIN64 && ar < Infinity) { F64[ri] = r; return; }
   }
-  slow64(op, ai, bi, ri);
+  slow64(op, ai, bi);
   I32[2 * ri] = OLO; I32[2 * ri + 1] = OHI;
 }
 
 function out64(v: number): void { cD[0] = v; OLO = cI[0]; OHI = cI[1]; }
 
-function slow64(op: number, ai: number, bi: number, ri: number): void {
-  void ri;
+function slow64(op: number, ai: number, bi: number): void {
   const alo = I32[2 * ai], ahi = I32[2 * ai + 1];
   if (op === SQRT) { sqrt64(alo, ahi); return; }
   const blo = I32[2 * bi], bhi = I32[2 * bi + 1];
@@ -696,5 +697,3 @@ export function round64int(ai: number, ri: number, rc: number, quiet: boolean): 
 
 /** Writes a binary64 number to F64 index ri (numbers only, never NaN). */
 export function put64(ri: number, v: number): void { F64[ri] = v; }
-export function putBits64(ri: number): void { I32[2 * ri] = OLO; I32[2 * ri + 1] = OHI; }
-export { out64 };

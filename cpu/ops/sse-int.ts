@@ -9,14 +9,14 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
-import { def, Mandatory, OpDef } from '../table.js';
+import type { Mandatory, OpDef } from '../table.js';
 import { getFlags, setFlags, ARITH, CF, ZF } from '../flags.js';
-import { xb, U8, I8, U16, I16, I32, U32, T1, T2, srcX, srcXlo, srcX16, srcX32, srcX64, cp16 } from './sse-common.js';
+import { xb, U8, I8, U16, I16, I32, U32, T1, T2, srcX, srcXlo, srcX16, srcX32, srcX64, cp16, sdef } from './sse-common.js';
 
 type Lanes = (d: number, s: number, imm: number) => void;
 
 function d66(map: number, op: number, name: string, fn: Handler, extra: Partial<OpDef> = {}, m: Mandatory = '66'): void {
-  def(map, op, { name, fn, modrm: true, ...extra }, { mandatory: m });
+  sdef(map, op, { name, fn, modrm: true, ...extra }, { mandatory: m });
 }
 /** dst = f(dst, xmm/m128), the memory operand 16-byte aligned. */
 function bin(f: Lanes): Handler {
@@ -152,7 +152,7 @@ d66(1, 0xd1, 'psrlw', shiftX(2, 0)); d66(1, 0xd2, 'psrld', shiftX(4, 0)); d66(1,
 d66(1, 0xe1, 'psraw', shiftX(2, 1)); d66(1, 0xe2, 'psrad', shiftX(4, 1));
 d66(1, 0xf1, 'psllw', shiftX(2, 2)); d66(1, 0xf2, 'pslld', shiftX(4, 2)); d66(1, 0xf3, 'psllq', shiftX(8, 2));
 function grp(op: number, r: number, name: string, fn: Handler): void {
-  def(1, op, { name, fn, imm: 'ub', form: 'reg' }, { reg: r, mandatory: '66' });
+  sdef(1, op, { name, fn, imm: 'ub', form: 'reg' }, { reg: r, mandatory: '66' });
 }
 grp(0x71, 2, 'psrlw', shiftI(2, 0)); grp(0x71, 4, 'psraw', shiftI(2, 1)); grp(0x71, 6, 'psllw', shiftI(2, 2));
 grp(0x72, 2, 'psrld', shiftI(4, 0)); grp(0x72, 4, 'psrad', shiftI(4, 1)); grp(0x72, 6, 'pslld', shiftI(4, 2));
@@ -361,7 +361,7 @@ d66(2, 0x17, 'ptest', (c, i) => {
   let and = 0, andn = 0;
   for (let k = 0; k < 4; k++) { and |= I32[d + k] & I32[s + k]; andn |= ~I32[d + k] & I32[s + k]; }
   setFlags(c.f, (getFlags(c.f) & ~ARITH) | (and === 0 ? ZF : 0) | (andn === 0 ? CF : 0));
-});
+}, { flags: 'w' });
 d66(2, 0x41, 'phminposuw', (c, i) => {
   const x = xb(c), s = srcX(c, i, x, true) >> 1, d = (x + 16 * i.reg) >> 2;
   let min = U16[s], idx = 0;

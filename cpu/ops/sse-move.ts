@@ -5,15 +5,15 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
-import { def, Mandatory, OpDef } from '../table.js';
+import type { Mandatory, OpDef } from '../table.js';
 import { raiseGP } from '../fault.js';
 import { RDI } from '../state.js';
 import {
-  xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, srcX32, cp16, mxcsr, setMxcsr, MXCSR_MASK,
+  xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, srcX32, cp16, mxcsr, setMxcsr, MXCSR_MASK, sdef,
 } from './sse-common.js';
 
 function reg(op: number, m: Mandatory, name: string, fn: Handler, extra: Partial<OpDef> = {}): void {
-  def(1, op, { name, fn, modrm: true, ...extra }, { mandatory: m });
+  sdef(1, op, { name, fn, modrm: true, ...extra }, { mandatory: m });
 }
 
 // ---- 128-bit loads and stores ----------------------------------------------------------------
@@ -50,7 +50,7 @@ reg(0x2b, 'none', 'movntps', STA, { form: 'mem' });
 reg(0x2b, '66', 'movntpd', STA, { form: 'mem' });
 reg(0xe7, '66', 'movntdq', STA, { form: 'mem' });
 reg(0xf0, 'F2', 'lddqu', LDU, { form: 'mem' });
-def(2, 0x2a, { name: 'movntdqa', fn: LDA, modrm: true, form: 'mem' }, { mandatory: '66' });
+sdef(2, 0x2a, { name: 'movntdqa', fn: LDA, modrm: true, form: 'mem' }, { mandatory: '66' });
 
 // ---- scalar moves ----------------------------------------------------------------------------
 
@@ -221,12 +221,12 @@ function nop(): void { /* fences and prefetches: memory is sequentially consiste
 function clflush(c: Cpu, i: Insn): void {
   c.mem.read8(c.ea(i));                  // faults like a byte load on an inaccessible address
 }
-def(1, 0xae, { name: 'ldmxcsr', fn: ldmxcsr, form: 'mem' }, { reg: 2, mandatory: 'none' });
-def(1, 0xae, { name: 'stmxcsr', fn: stmxcsr, form: 'mem' }, { reg: 3, mandatory: 'none' });
-def(1, 0xae, { name: 'lfence', fn: nop, form: 'reg' }, { reg: 5, mandatory: 'none' });
-def(1, 0xae, { name: 'mfence', fn: nop, form: 'reg' }, { reg: 6, mandatory: 'none' });
-def(1, 0xae, { name: 'sfence', fn: nop, form: 'reg' }, { reg: 7, mandatory: 'none' });
-def(1, 0xae, { name: 'clflush', fn: clflush, form: 'mem' }, { reg: 7, mandatory: 'none' });
-for (let r = 0; r < 8; r++) def(1, 0x18, { name: r < 4 ? 'prefetch' : 'nop', fn: nop }, { reg: r });
+sdef(1, 0xae, { name: 'ldmxcsr', fn: ldmxcsr, form: 'mem' }, { reg: 2, mandatory: 'none' });
+sdef(1, 0xae, { name: 'stmxcsr', fn: stmxcsr, form: 'mem' }, { reg: 3, mandatory: 'none' });
+sdef(1, 0xae, { name: 'lfence', fn: nop, form: 'reg' }, { reg: 5, mandatory: 'none' });
+sdef(1, 0xae, { name: 'mfence', fn: nop, form: 'reg' }, { reg: 6, mandatory: 'none' });
+sdef(1, 0xae, { name: 'sfence', fn: nop, form: 'reg' }, { reg: 7, mandatory: 'none' });
+sdef(1, 0xae, { name: 'clflush', fn: clflush, form: 'mem' }, { reg: 7, mandatory: 'none' });
+for (let r = 0; r < 8; r++) sdef(1, 0x18, { name: r < 4 ? 'prefetch' : 'nop', fn: nop }, { reg: r });
 
 void SCR; void srcX32;

@@ -5,10 +5,9 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
-import { def } from '../table.js';
 import { getFlags, setFlags, ARITH, CF, ZF, SF, OF } from '../flags.js';
 import { RAX, RCX, RDX } from '../state.js';
-import { xb, U8, I8, U16, I16, I32, srcX } from './sse-common.js';
+import { xb, U8, I8, U16, I16, I32, srcX, sdef } from './sse-common.js';
 
 // element arrays of the two operands (no allocation per instruction)
 const EA = new Int32Array(16), EB = new Int32Array(16);
@@ -32,18 +31,54 @@ function explicitLen(c: Cpu, r: number, n: number, w64: boolean): number {
   return n;
 }
 
+/** 16-bit mask of the bytes equal between 16-byte blocks at pool offsets a and b (SWAR). */
+function eqMask(a: number, b: number): number {
+  const p = a >> 2, q = b >> 2;
+  let m = 0;
+  for (let k = 3; k >= 0; k--) {
+    const t = I32[p + k] ^ I32[q + k];
+    const z = ~(((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) & (0x80808080 | 0);
+    m = (m << 4) | ((z >>> 7) & 1) | ((z >>> 14) & 2) | ((z >>> 21) & 4) | ((z >>> 28) & 8);
+  }
+  return m;
+}
+/** 16-bit mask of the bytes of the block at pool offset a equal to byte v. */
+function byteMask(a: number, v: number): number {
+  const p = a >> 2, w = Math.imul(v, 0x01010101);
+  let m = 0;
+  for (let k = 3; k >= 0; k--) {
+    const t = I32[p + k] ^ w;
+    const z = ~(((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) & (0x80808080 | 0);
+    m = (m << 4) | ((z >>> 7) & 1) | ((z >>> 14) & 2) | ((z >>> 21) & 4) | ((z >>> 28) & 8);
+  }
+  return m;
+}
+function firstZero(a: number): number {
+  const z = byteMask(a, 0);
+  return z === 0 ? 16 : 31 - Math.clz32(z & -z);
+}
+
 /** Runs the comparison; returns IntRes2 and sets the flags. */
 function compare(c: Cpu, i: Insn, explicit: boolean): number {
   const x = xb(c), m = i.imm;
   const words = (m & 1) !== 0, signed = (m & 2) !== 0, n = words ? 8 : 16;
-  const b = srcX(c, i, x, false);
-  load(x + 16 * i.reg, words, signed, EA);
-  load(b, words, signed, EB);
+  const b = srcX(c, i, x, false), a = x + 16 * i.reg;
   let la: number, lb: number;
+  let r = 0;
+  const agg = (m >> 2) & 3;
+  if (!words && (agg === 0 || agg === 2)) {              // byte equal-any / equal-each: SWAR
+    if (explicit) { const w = (i.rex & 8) !== 0; la = explicitLen(c, RAX, 16, w); lb = explicitLen(c, RDX, 16, w); }
+    else { la = firstZero(a); lb = firstZero(b); }
+    const va = (1 << la) - 1, vb = (1 << lb) - 1;
+    if (agg === 2) r = (eqMask(a, b) & va & vb) | (~va & ~vb & 0xffff);
+    else for (let k = 0; k < la; k++) r |= byteMask(b, U8[a + k]) & vb;
+    return finish(c, m, r, la, lb, n);
+  }
+  load(a, words, signed, EA);
+  load(b, words, signed, EB);
   if (explicit) { const w = (i.rex & 8) !== 0; la = explicitLen(c, RAX, n, w); lb = explicitLen(c, RDX, n, w); }
   else { la = implicitLen(EA, n); lb = implicitLen(EB, n); }
-  let r = 0;
-  switch ((m >> 2) & 3) {
+  switch (agg) {
     case 0:                                            // equal any
       for (let j = 0; j < lb; j++) {
         const v = EB[j];
@@ -72,6 +107,11 @@ function compare(c: Cpu, i: Insn, explicit: boolean): number {
         if (ok) r |= 1 << j;
       }
   }
+  return finish(c, m, r, la, lb, n);
+}
+
+/** Applies the polarity to IntRes1 and sets the flags; returns IntRes2. */
+function finish(c: Cpu, m: number, r: number, la: number, lb: number, n: number): number {
   const all = (1 << n) - 1;
   switch ((m >> 4) & 3) {
     case 1: r = ~r & all; break;
@@ -100,10 +140,10 @@ function mask(explicit: boolean): Handler {
     }
   };
 }
-def(3, 0x60, { name: 'pcmpestrm', fn: mask(true), modrm: true, imm: 'ub' }, { mandatory: '66' });
-def(3, 0x61, { name: 'pcmpestri', fn: index(true), modrm: true, imm: 'ub' }, { mandatory: '66' });
-def(3, 0x62, { name: 'pcmpistrm', fn: mask(false), modrm: true, imm: 'ub' }, { mandatory: '66' });
-def(3, 0x63, { name: 'pcmpistri', fn: index(false), modrm: true, imm: 'ub' }, { mandatory: '66' });
+sdef(3, 0x60, { name: 'pcmpestrm', fn: mask(true), modrm: true, imm: 'ub', flags: 'w' }, { mandatory: '66' });
+sdef(3, 0x61, { name: 'pcmpestri', fn: index(true), modrm: true, imm: 'ub', flags: 'w' }, { mandatory: '66' });
+sdef(3, 0x62, { name: 'pcmpistrm', fn: mask(false), modrm: true, imm: 'ub', flags: 'w' }, { mandatory: '66' });
+sdef(3, 0x63, { name: 'pcmpistri', fn: index(false), modrm: true, imm: 'ub', flags: 'w' }, { mandatory: '66' });
 
 // ---- CRC32 (Castagnoli, reflected polynomial 0x82F63B78) --------------------------------------
 
@@ -125,5 +165,5 @@ function crc32(c: Cpu, i: Insn): void {
   else crc = crcBytes(crc, lo, size);
   c.setR(i.reg, 4, crc);
 }
-def(2, 0xf0, { name: 'crc32', fn: crc32, modrm: true, size: 'y' }, { mandatory: 'F2' });
-def(2, 0xf1, { name: 'crc32', fn: crc32, modrm: true }, { mandatory: 'F2' });
+sdef(2, 0xf0, { name: 'crc32', fn: crc32, modrm: true, size: 'y' }, { mandatory: 'F2' });
+sdef(2, 0xf1, { name: 'crc32', fn: crc32, modrm: true }, { mandatory: 'F2' });

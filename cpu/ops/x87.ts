@@ -126,14 +126,14 @@ function syncES(b: number): void {
 function commit(b: number, exc: number, up: number): boolean {
   const cw = U16[(b + CW) >> 1];
   if (exc & (IE | ZE)) exc &= ~DE;          // an invalid operation or zero-divide never also reports a denormal
-  if ((exc & ~cw & (IE | DE | ZE)) !== 0) {   // unmasked: the operation does not take place
-    exc &= IE | DE | ZE | SF; up = exc & SF ? up : 0;
-  }
-  let s = (U16[(b + SW) >> 1] & ~C1) | (exc & 0x7f);
-  if (up) s |= C1;
+  const abort = (exc & ~cw & (IE | DE | ZE)) !== 0;
+  if (abort) exc &= IE | DE | ZE | SF;      // unmasked: the operation does not take place
+  let s = U16[(b + SW) >> 1] | (exc & 0x7f);
+  // C1: rounded up / stack overflow (an aborted operation clears it; FCOMI's caller restores it)
+  s = (s & ~C1) | (up && (!abort || (exc & SF) !== 0) ? C1 : 0);
   if ((s & ~cw & 0x3f) !== 0) s |= ES | B;
   U16[(b + SW) >> 1] = s;
-  return (exc & ~cw & (IE | DE | ZE)) === 0;
+  return !abort;
 }
 
 function masked(b: number, bit: number): boolean { return (U16[(b + CW) >> 1] & bit) !== 0; }
@@ -585,6 +585,7 @@ function fstST(c: Cpu, i: Insn): void {
 function ffree(c: Cpu, i: Insn): void {
   const b = begin(c, i);
   const pi = phys(b, i.rm & 7);
+  commit(b, 0, 0);                          // C1 = 0
   U8[b + TAG] = U8[b + TAG] & ~(1 << pi);
   if (i.ext) pop(b);
 }
@@ -597,8 +598,7 @@ function fcmov(c: Cpu, i: Insn): void {
     if (underflow(b)) wrInd(b, p0);          // whatever the condition (measured)
     return;
   }
-  commit(b, 0, 0);
-  if (cond(c.f, cc)) { ldx(b, pi); wr(b, p0, xse, XY[0], XY[1]); }
+  if (cond(c.f, cc)) { ldx(b, pi); wr(b, p0, xse, XY[0], XY[1]); }   // C1 unchanged (measured)
 }
 
 def(0, 0xd9, { name: 'fld', fn: fldST, form: 'reg', flags: 'n' }, { reg: 0 });
@@ -646,7 +646,10 @@ function fcomi(c: Cpu, i: Insn): void {
   } else {
     ldx(b, p0); ldy(b, pi);
     r = compare(xse, XY[0], XY[1], yse, XY[2], XY[3], (i.ext & 1) !== 0);
-    if (!commit(b, F.exc, 0)) return;
+    const c1 = U16[(b + SW) >> 1] & C1;           // FCOMI leaves C1 alone (measured)
+    const ok = commit(b, F.exc, 0);
+    U16[(b + SW) >> 1] |= c1;
+    if (!ok) return;
   }
   const fl = getFlags(c.f) & ~(CF | PF | AF | ZF | SFLAG | OF);
   setFlags(c.f, fl | (r === CMP_LT ? CF : r === CMP_EQ ? ZF : r === 3 ? ZF | PF | CF : 0));
@@ -757,13 +760,10 @@ function binaryST01(c: Cpu, i: Insn, f: (cw: number) => void, popAfter: boolean)
 }
 
 function fprem(c: Cpu, i: Insn, ieee: boolean): void {
-  const b = vb(c);
   const ok = binaryST01(c, i, (cw) => prem(xse, XY[0], XY[1], yse, XY[2], XY[3], ieee, cw), false);
-  if (!ok) return;
-  if (classify(F.se, F.hi, F.lo) >= K_QNAN && (F.exc & IE) !== 0 || F.se === IND_SE && F.hi === IND_HI && F.lo === 0 && (F.exc & IE)) {
-    setCC(b, U16[(b + SW) >> 1] & CC & ~C2 & ~C1);
-    return;
-  }
+  const b = vb(c);
+  // no remainder (aborted, stack fault, NaN result): C2 and C1 clear, C0 and C3 unchanged
+  if (!ok || classify(F.se, F.hi, F.lo) >= K_QNAN) { U16[(b + SW) >> 1] &= ~(C2 | C1); return; }
   if (!remComplete) { setCC(b, C2); return; }
   const q = remQ;
   setCC(b, ((q & 4) ? C0 : 0) | ((q & 2) ? C3 : 0) | ((q & 1) ? C1 : 0));
@@ -772,20 +772,17 @@ function fprem(c: Cpu, i: Insn, ieee: boolean): void {
 /** Transcendental in/out-of-range check for FSIN/FCOS/FSINCOS/FPTAN: |x| >= 2^63 sets C2. */
 function trigRange(b: number): boolean {
   const k = classify(xse, XY[0], XY[1]);
-  if ((k === K_NORMAL) && (xse & 0x7fff) >= 0x3fff + 63) {
-    setCC(b, (U16[(b + SW) >> 1] & ~(C2 | C1)) | C2);
-    return false;
-  }
+  if ((k === K_NORMAL) && (xse & 0x7fff) >= 0x3fff + 63) return false;
   return true;
 }
 
 function d9f0(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   switch (rm) {
-    case 0: unaryST0(c, i, (cw) => transcendental(T_F2XM1, xse, XY[0], XY[1], 0, 0, 0, cw)); clearC2(c); return;
-    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2X, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
+    case 0: unaryST0(c, i, (cw) => transcendental(T_F2XM1, xse, XY[0], XY[1], 0, 0, 0, cw)); return;
+    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2X, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); return;
     case 2: fptan(c, i); return;
-    case 3: binaryST01(c, i, (cw) => transcendental(T_FPATAN, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
+    case 3: binaryST01(c, i, (cw) => transcendental(T_FPATAN, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); return;
     case 4: fxtract(c, i); return;
     case 5: fprem(c, i, true); return;
     case 6: case 7: {
@@ -797,25 +794,25 @@ function d9f0(c: Cpu, i: Insn): void {
   }
 }
 
-function clearC2(c: Cpu): void { const b = vb(c); U16[(b + SW) >> 1] = U16[(b + SW) >> 1] & ~C2; }
 
 function d9f8(c: Cpu, i: Insn): void {
   const rm = i.rm & 7;
   switch (rm) {
     case 0: fprem(c, i, false); return;
-    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2XP1, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); clearC2(c); return;
+    case 1: binaryST01(c, i, (cw) => transcendental(T_FYL2XP1, xse, XY[0], XY[1], yse, XY[2], XY[3], cw), true); return;
     case 2: unaryST0(c, i, (cw) => sqrt(xse, XY[0], XY[1], precisionOf(cw), cw)); return;
     case 3: fsincos(c, i); return;
     case 4: unaryST0(c, i, (cw) => roundInt(xse, XY[0], XY[1], cw)); return;
     case 5: binaryST01(c, i, (cw) => scale(xse, XY[0], XY[1], yse, XY[2], XY[3], cw), false); return;
     case 6: case 7: {
       const b = begin(c, i);
+      U16[(b + SW) >> 1] &= ~C2;               // C2 is 1 only for an out-of-range operand
       const p0 = top(b);
       if (!used(b, p0)) { if (underflow(b)) wrInd(b, p0); return; }
       ldx(b, p0);
-      if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+      if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return; }
       transcendental(rm === 6 ? T_SIN : T_COS, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
-      if (commit(b, F.exc, F.up)) { wr(b, p0, F.se, F.hi, F.lo); clearC2(c); }
+      if (commit(b, F.exc, F.up)) wr(b, p0, F.se, F.hi, F.lo);
       return;
     }
   }
@@ -845,6 +842,7 @@ function fxtract(c: Cpu, i: Insn): void {
 
 function fptan(c: Cpu, i: Insn): void {
   const b = begin(c, i);
+  U16[(b + SW) >> 1] &= ~C2;
   const p0 = top(b), t = (p0 - 1) & 7;
   if (!used(b, p0)) {
     if (!underflow(b)) return;
@@ -857,10 +855,9 @@ function fptan(c: Cpu, i: Insn): void {
     wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+  if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return; }
   transcendental(T_TAN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   if (!commit(b, F.exc, F.up)) return;
-  clearC2(c);
   wr(b, p0, F.se, F.hi, F.lo);
   const k = classify(F.se, F.hi, F.lo);
   setTop(b, t);
@@ -870,6 +867,7 @@ function fptan(c: Cpu, i: Insn): void {
 
 function fsincos(c: Cpu, i: Insn): void {
   const b = begin(c, i);
+  U16[(b + SW) >> 1] &= ~C2;
   const p0 = top(b), t = (p0 - 1) & 7;
   if (!used(b, p0)) {
     if (!underflow(b)) return;
@@ -882,13 +880,12 @@ function fsincos(c: Cpu, i: Insn): void {
     wrInd(b, p0); setTop(b, t); wrInd(b, t);
     return;
   }
-  if (!trigRange(b)) { commit(b, 0, 0); setCC(b, (U16[(b + SW) >> 1] & ~C1) | C2); return; }
+  if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return; }
   transcendental(T_SIN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   const sse = F.se, shi = F.hi, slo = F.lo, sup = F.up;
   F.up = 0;
   transcendental(T_COS, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   if (!commit(b, F.exc, F.up | sup)) return;
-  clearC2(c);
   wr(b, p0, sse, shi, slo);
   setTop(b, t); wr(b, t, F.se, F.hi, F.lo);
 }
@@ -1050,15 +1047,19 @@ export function fxsave(c: Cpu, addr: number, w64 = c.mode64): void {
   v.setUint16(0, U16[(b + CW) >> 1], true);
   v.setUint16(2, U16[(b + SW) >> 1], true);
   v.setUint8(4, U8[b + TAG]);
-  v.setUint16(6, U16[(b + FOP) >> 1] & 0x7ff, true);
-  v.setUint32(8, U32[(b + FIP) >> 2], true);
-  v.setUint32(16, U32[(b + FDP) >> 2], true);
-  if (w64) {
-    v.setUint32(12, U32[(b + FIP + 4) >> 2], true);
-    v.setUint32(20, U32[(b + FDP + 4) >> 2], true);
-  } else {
-    v.setUint16(12, U16[(b + FCS) >> 1], true);
-    v.setUint16(20, U16[(b + FDS) >> 1], true);
+  // As AMD processors do (the CPUID vendor is AuthenticAMD): FOP, FIP and FDP are saved only
+  // while an unmasked exception is pending (FSW.ES); otherwise those 18 bytes are written as 0.
+  if ((U8[b + SW] & ES) !== 0) {
+    v.setUint16(6, U16[(b + FOP) >> 1] & 0x7ff, true);
+    v.setUint32(8, U32[(b + FIP) >> 2], true);
+    v.setUint32(16, U32[(b + FDP) >> 2], true);
+    if (w64) {
+      v.setUint32(12, U32[(b + FIP + 4) >> 2], true);
+      v.setUint32(20, U32[(b + FDP + 4) >> 2], true);
+    } else {
+      v.setUint16(12, U16[(b + FCS) >> 1], true);
+      v.setUint16(20, U16[(b + FDS) >> 1], true);
+    }
   }
   v.setUint32(24, U32[(b + OFF_MXCSR) >> 2], true);
   v.setUint32(28, 0xffff, true);
