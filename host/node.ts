@@ -183,8 +183,21 @@ export class NodeFs implements HostFs {
     }
   }
   readdir(path: string): HostDirent[] {
-    return wrap(() => fs.readdirSync(p(path), { withFileTypes: true, encoding: 'buffer' })
-      .map((d) => ({ name: (d.name as unknown as Buffer).toString('latin1'), type: direntType(d as unknown as fs.Dirent) })));
+    // opendir/readSync keeps the file system's own order (readdirSync sorts by name); "." and
+    // ".." are left out by libuv and added by the kernel.
+    return wrap(() => {
+      const dir = fs.opendirSync(p(path) as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+      const out: HostDirent[] = [];
+      try {
+        for (let d = dir.readSync(); d; d = dir.readSync()) {
+          const name = d.name as unknown as Buffer | string;
+          out.push({ name: typeof name === 'string' ? Buffer.from(name).toString('latin1') : name.toString('latin1'), type: direntType(d) });
+        }
+      } finally {
+        dir.closeSync();
+      }
+      return out;
+    });
   }
   readlink(path: string): string { return wrap(() => fs.readlinkSync(p(path), { encoding: 'buffer' }).toString('latin1')); }
   realpath(path: string): string { return wrap(() => fs.realpathSync.native(p(path), { encoding: 'buffer' }).toString('latin1')); }

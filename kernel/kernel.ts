@@ -46,8 +46,8 @@ export interface SpawnOptions {
   envp: string[];
   /** Guest working directory (byte string, absolute). */
   cwd: string;
-  /** Open files for fds 0, 1, 2 (references are taken over). */
-  stdio: OpenFile[];
+  /** Open files for fds 0, 1, 2 (references are taken over; null leaves the fd closed). */
+  stdio: (OpenFile | null)[];
 }
 
 export class Kernel {
@@ -106,9 +106,13 @@ export class Kernel {
     const fs = this.host.fs;
     const kind = fs.kind(h);
     const info = fs.fdInfo(h);
-    let flags = info ? info.flags : fallbackMode;
-    if (kind === 'tty' && !info) flags = O_RDWR;
-    const f = new HostFile(this.host, h, flags | O_LARGEFILE, `/dev/fd/${h}`, `/dev/fd/${h}`, { inherited: true, kind });
+    // fdinfo tells the exact file status flags; without it, guess what a shell would have given.
+    let flags = info ? info.flags : fallbackMode | (kind === 'fifo' || kind === 'socket' ? 0 : O_LARGEFILE);
+    if (kind === 'tty' && !info) flags = O_RDWR | O_LARGEFILE;
+    // What the host says the handle is ('/dev/pts/0', 'pipe:[1234]'), for /proc/self/fd/N.
+    let name = `/dev/fd/${h}`;
+    try { name = fs.readlink(`/proc/self/fd/${h}`); } catch { /* not a Linux host */ }
+    const f = new HostFile(this.host, h, flags, name, name, { inherited: true, kind });
     if (kind === 'tty') f.tty = this.ttyDevice(h);
     return f;
   }
@@ -120,9 +124,10 @@ export class Kernel {
     return tty;
   }
 
-  /** fds 0, 1, 2 of the host process as guest files. */
-  inheritStdio(): OpenFile[] {
-    return [this.hostStdio(0, O_RDONLY), this.hostStdio(1, O_WRONLY), this.hostStdio(2, O_WRONLY)];
+  /** fds 0, 1, 2 of the host process as guest files (a closed host fd stays closed). */
+  inheritStdio(): (OpenFile | null)[] {
+    const get = (h: number, mode: number) => { try { return this.hostStdio(h, mode); } catch { return null; } };
+    return [get(0, O_RDONLY), get(1, O_WRONLY), get(2, O_WRONLY)];
   }
 
   /** Builds a process from an executable. Throws ExecError (one-line message, errno). */
@@ -145,6 +150,7 @@ export class Kernel {
     p.comm = base.slice(0, 15);
     p.rlimits[RLIMIT_STACK].cur = rlimStack;
     p.startMs = this.nowMs();
+    p.initialSp = img.load.sp;
     // The executable and interpreter stay referenced by their mappings.
     p.mapped.add(img.exeFile);
     if (img.interpFile) p.mapped.add(img.interpFile);

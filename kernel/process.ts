@@ -90,6 +90,8 @@ export class Process {
   personality = 0;
   /** Set once the process has ended. */
   exit: ExitInfo | null = null;
+  /** The stack pointer the program started with (argc is there; argv and envp follow). */
+  initialSp = 0;
   /** Monotonic ms when the process started. */
   startMs = 0;
   /** Accumulated CPU time of exited tasks (ms). */

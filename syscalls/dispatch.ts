@@ -7,6 +7,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import { GuestFault } from '../cpu/memory.js';
 import { Errno, HostError, EFAULT, ENOSYS } from '../kernel/errno.js';
 import type { Task } from '../kernel/process.js';
+import { expandStack } from '../kernel/mm.js';
 import type { SyscallEvent } from '../kernel/trace.js';
 import { decodeArgs, formatCall } from './strace.js';
 import { unpackClass } from './signatures.js';
@@ -100,10 +101,16 @@ export function syscallEntry(t: Task): number | Promise<number> {
     r = -ENOSYS;
   } else {
     if (ev && e.ret === 'none') { for (const h of hooks) h.exit?.(ev); ev = null; }
-    try {
-      r = e.handler(t, args);
-    } catch (err) {
-      r = failure(err, name);
+    for (let tries = 0; ; tries++) {
+      try {
+        r = e.handler(t, args);
+      } catch (err) {
+        // A user buffer just below the stack: Linux grows the stack in the fault path and the copy
+        // goes on. Handlers touch user memory before any side effect, so a retry is safe.
+        if (err instanceof GuestFault && tries < 64 && expandStack(t.proc, err.addr)) continue;
+        r = failure(err, name);
+      }
+      break;
     }
     if (typeof r !== 'number') {
       const evp = ev;

@@ -281,13 +281,15 @@ function decodeOne(c: Ctx, kind: string, v: number): string | null {
       const len = param === 'ret' ? c.result! : argN;
       return buf(c, v, len, base === 'ohex');
     }
-    case 'ostr': {
+    case 'ostr': case 'opath': {
+      // readlink's buffer obeys the string limit; getcwd's path is shown whole (strace printpathn)
       if (failed(c)) return ptr(v);
       let len = c.result!;
       const b = bytes(c, v, Math.min(len, 4096));
       if (!b) return ptr(v);
       const z = b.indexOf(0);
       if (z >= 0) len = z;
+      if (base === 'ostr' && len > MAX_STR) return quote(b.subarray(0, MAX_STR)) + '...';
       return quote(b.subarray(0, len));
     }
     case 'iov_in': return iovec(c, v, argN, null);

@@ -121,6 +121,9 @@ const CASES: Case[] = [
   { args: ['tr', 'a-z', 'A-Z'], stdin: 'Hello, tr!\n' },
   { args: ['printf', '%s=%5.2f %x %o %c|%-4d|\\n', 'pi', '3.14159', '255', '8', 'Z', '7'] },
   { args: ['cat', 'nonexistent-file'], status: 1 },
+  // the README's default job: sh runs echo as a builtin and uname as an in-process applet
+  { args: ['sh', '-c', 'echo hello from busybox; uname -a'] },
+  { args: ['sh', '-c', 'i=0; s=0; while [ $i -lt 300 ]; do i=$((i+1)); s=$((s + i * i)); done; echo "sum $s"; printf "%s|%5d\\n" abc $i; test -d tree && echo dir; exit 3'], status: 3 },
   { args: ['false'], status: 1 },
 ];
 

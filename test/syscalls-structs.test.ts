@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AbiLayouts, I386_LAYOUTS, X86_64_LAYOUTS, decode, encode } from '../syscalls/structs.js';
+import { AbiLayouts, I386_LAYOUTS, Layout, X86_64_LAYOUTS, decode, encode } from '../syscalls/structs.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = join(ROOT, 'test', 'fixtures', 'src', 'sys_structs.c');
@@ -71,7 +71,7 @@ test('layouts are internally consistent: fields inside the structure, no overlap
   };
   const all: ['x86_64' | 'i386', AbiLayouts][] = [['x86_64', X86_64_LAYOUTS], ['i386', I386_LAYOUTS]];
   for (const [abi, ls] of all) {
-    for (const [key, l] of Object.entries(ls)) {
+    for (const [key, l] of Object.entries(ls as unknown as Record<string, Layout>)) {
       const spans = Object.entries(l.fields).map(([f, [off, ty]]) => [f, off, off + width(abi, ty)] as const).sort((a, b) => a[1] - b[1]);
       for (let i = 0; i < spans.length; i++) {
         assert.ok(spans[i][2] <= l.size || key === 'dirent64', `${abi} ${key}.${spans[i][0]} ends past the structure`);

@@ -55,7 +55,7 @@ test('the calls this milestone promises are implemented', () => {
 });
 
 test('argument kinds are known to the unpacker and fit six registers', () => {
-  const known = /^(fd|dirfd|int|uint|long|off|ssize|size|pid|x|ptr|path|str|ibuf|obuf|ohex|ostr|iov_in|iov_out|oflags|cmode|mode|atflags|prot|mapflags|whence|clockid|timerflags|fcntl|fcntlarg|ioctl|arch|archarg|signo|sighow|sigset_in|sigset_out|sact_in|sact_out|stat|statx|statxmask|ts_in|ts_out|tv_out|rlimres|rlim_in|rlim_out|uts|dirents|cpuset|grnd|madv|acc|who|mremapflags|renflags|fds2|ss_in|ss_out|sysinfo|rusage|tms)(:(\d|ret))?$/;
+  const known = /^(fd|dirfd|int|uint|long|off|ssize|size|pid|x|ptr|path|str|ibuf|obuf|ohex|ostr|opath|iov_in|iov_out|oflags|cmode|mode|atflags|prot|mapflags|whence|clockid|timerflags|fcntl|fcntlarg|ioctl|arch|archarg|signo|sighow|sigset_in|sigset_out|sact_in|sact_out|stat|statx|statxmask|ts_in|ts_out|tv_out|rlimres|rlim_in|rlim_out|uts|dirents|cpuset|grnd|madv|acc|who|mremapflags|renflags|fds2|ss_in|ss_out|sysinfo|rusage|tms)(:(\d|ret))?$/;
   for (const e of X86_64.table) {
     if (!e) continue;
     assert.ok(e.args.length <= 6, `${e.name}: ${e.args.length} arguments`);

@@ -2,9 +2,8 @@
 // into a temporary directory; it runs machine-code snippets natively on data blocks and prints
 // the resulting memory (results the snippet stored, and an FXSAVE64 image taken at its end:
 // FCW, FSW, tags, ST0..ST7 as 80-bit images). The same snippets run on the emulated CPU at the
-// same addresses, and the outputs are compared byte for byte. Masked when the native image
-// leaves them unwritten (AMD stores FIP/FDP/FOP only while FSW.ES is set): FOP/FIP/FDP; and
-// MXCSR_MASK (the emulated CPU reports 0xffff). Snippets that raise an unmasked exception are
+// same addresses, and the outputs are compared byte for byte (only MXCSR_MASK is masked: this
+// CPU reports 0x2ffff, the emulated one 0xffff). Snippets that raise an unmasked exception are
 // compared by si_code, faulting offset and the signal frame's FXSAVE image.
 //
 // Families are exact (0 mismatches required) except the transcendentals, whose results may
@@ -99,6 +98,8 @@ interface Family {
   r1: [number, number];
   /** Mismatches allowed (transcendentals); exact families allow none. */
   allowed?: number;
+  /** Range 1 is an FXSAVE image too (masked like range 2). */
+  r1Fx?: boolean;
   /** Compare only these byte offsets of range 1 in the first range (default all). */
 }
 
@@ -195,7 +196,7 @@ function families(): Family[] {
     for (const op of [0xd8, 0xdc, 0xde]) {
       for (let reg = 0; reg < 8; reg++) {
         if (op === 0xde && reg === 3) continue;
-        const code = [...FLDCW, ...FLD80(16), ...FLD80(32), op, 0xc1 | (reg << 3), ...FXSAVE_EPI];
+        const code = [...FLDCW, ...FLD80(16), ...FLD80(32), 0xd9, 0xe5, op, 0xc1 | (reg << 3), ...FXSAVE_EPI];   // fxam first: C0-C3 vary
         const datas: Uint8Array[] = [];
         const n = reg === 2 || reg === 3 ? 400 : 1500;
         for (let k = 0; k < n; k++) {
@@ -224,7 +225,7 @@ function families(): Family[] {
     const f64s: [number, number][] = [[0, 0], [0, 0x80000000], [1, 0], [0xffffffff, 0x000fffff], [0, 0x00100000], [0, 0x3ff00000], [0, 0xbff00000], [0xffffffff, 0x7fefffff], [0, 0x7ff00000], [0, 0xfff00000], [0, 0x7ff80000], [1, 0x7ff00000], [0x55555555, 0x3fd55555], [0, 0x00080000]];
     for (const [op, kind] of [[0xd8, 0], [0xdc, 1], [0xda, 2], [0xde, 3]] as const) {
       for (let reg = 0; reg < 8; reg++) {
-        const code = [...FLDCW, ...FLD80(16), ...m(op, reg, 48), ...FXSAVE_EPI];
+        const code = [...FLDCW, ...FLD80(16), 0xd9, 0xe5, ...m(op, reg, 48), ...FXSAVE_EPI];
         const datas: Uint8Array[] = [];
         for (let k = 0; k < 500; k++) {
           const a = k < 100 ? SPECIALS[k % SPECIALS.length] : randV(r);
@@ -296,7 +297,7 @@ function families(): Family[] {
       m(0xdf, 1, 64), m(0xdb, 1, 64), m(0xdd, 1, 64), m(0xdf, 6, 64),
     ];
     for (const st of stores) {
-      const code = [...FLDCW, ...FLD80(16), ...st, ...FXSAVE_EPI];
+      const code = [...FLDCW, ...FLD80(16), 0xd9, 0xe5, ...st, ...FXSAVE_EPI];
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 1200; k++) {
         let a: V80 = k < SPECIALS.length * 2 ? SPECIALS[k % SPECIALS.length] : randV(r);
@@ -321,7 +322,7 @@ function families(): Family[] {
     const snippets: Snippet[] = [];
     const ops: number[][] = [[0xd9, 0xe0], [0xd9, 0xe1], [0xd9, 0xe4], [0xd9, 0xe5], [0xd9, 0xfa], [0xd9, 0xfc], [0xd9, 0xf4]];
     for (const op of ops) {
-      const code = [...FLDCW, ...FLD80(32), ...FLD80(16), ...op, ...FXSAVE_EPI];
+      const code = [...FLDCW, ...FLD80(32), ...FLD80(16), 0xd9, 0xe5, ...op, ...FXSAVE_EPI];
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 800; k++) {
         let a: V80 = k < SPECIALS.length ? SPECIALS[k] : randV(r);
@@ -344,7 +345,7 @@ function families(): Family[] {
   {
     const snippets: Snippet[] = [];
     for (const op of [[0xd9, 0xf8], [0xd9, 0xf5], [0xd9, 0xfd]]) {
-      const code = [...FLDCW, ...FLD80(16), ...FLD80(32), ...op, ...FXSAVE_EPI];
+      const code = [...FLDCW, ...FLD80(16), ...FLD80(32), 0xd9, 0xe5, ...op, ...FXSAVE_EPI];
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 2500; k++) {
         let a: V80, b: V80;
@@ -398,7 +399,7 @@ function families(): Family[] {
       m(0xd8, 2, 48), m(0xdc, 3, 48), m(0xde, 2, 48), m(0xda, 3, 48),
     ];
     for (const op of ops) {
-      const code = [...FLDCW, ...FLD80(16), ...FLD80(32), 0x31, 0xc0, ...op, ...PUSHF_STORE, ...FXSAVE_EPI];   // xor eax,eax: known flags
+      const code = [...FLDCW, ...FLD80(16), ...FLD80(32), 0xd9, 0xe5, 0x31, 0xc0, ...op, ...PUSHF_STORE, ...FXSAVE_EPI];   // xor eax,eax: known flags
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 700; k++) {
         let a: V80, b: V80;
@@ -465,7 +466,7 @@ function families(): Family[] {
     const snippets: Snippet[] = [];
     const unary: number[][] = [[0xd9, 0xf0], [0xd9, 0xfe], [0xd9, 0xff], [0xd9, 0xf2], [0xd9, 0xfb]];
     for (const op of unary) {
-      const code = [...FLDCW, ...FLD80(16), ...op, ...FXSAVE_EPI];
+      const code = [...FLDCW, ...FLD80(16), 0xd9, 0xe5, ...op, ...FXSAVE_EPI];
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 600; k++) {
         let a: V80 = k < SPECIALS.length ? SPECIALS[k] : randV(r);
@@ -478,7 +479,7 @@ function families(): Family[] {
       snippets.push({ code, datas });
     }
     for (const op of [[0xd9, 0xf1], [0xd9, 0xf9], [0xd9, 0xf3]]) {
-      const code = [...FLDCW, ...FLD80(32), ...FLD80(16), ...op, ...FXSAVE_EPI];
+      const code = [...FLDCW, ...FLD80(32), ...FLD80(16), 0xd9, 0xe5, ...op, ...FXSAVE_EPI];
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 800; k++) {
         let a: V80, b: V80;
@@ -505,7 +506,7 @@ function families(): Family[] {
         for (const k of [0, 1, 2, 8]) {
           const loads: number[] = [];
           for (let j = 0; j < k; j++) loads.push(...FLD80(j % 2 ? 32 : 16));
-          const code = [...FLDCW, ...loads, 0x31, 0xc0, op, modrm, ...tail];
+          const code = [...FLDCW, ...loads, 0xd9, 0xe5, 0x31, 0xc0, op, modrm, ...tail];
           const datas = [0x037f, 0x037e, 0x0b60, 0x0f7f].map((cw) => block(cw, randV(r), randV(r)));
           const approx = op === 0xd9 && [0xf0, 0xf1, 0xf2, 0xf3, 0xf9, 0xfb, 0xfe, 0xff].includes(modrm);
           snippets.push({ code, datas, approx });
@@ -524,9 +525,9 @@ function families(): Family[] {
         for (const k of [0, 1, 3, 8]) {
           const loads: number[] = [];
           for (let j = 0; j < k; j++) loads.push(...FLD80(j % 2 ? 32 : 16));
-          const code = [...FLDCW, ...loads, 0x31, 0xc0, ...m(op, reg, 0x60), ...tail];
+          const code = [...FLDCW, ...loads, 0xd9, 0xe5, 0x31, 0xc0, ...m(op, reg, 0x60), ...tail];
           for (const p66 of op === 0xd9 || op === 0xdd ? [false, true] : [false]) {
-            const c2 = p66 ? [...FLDCW, ...loads, 0x31, 0xc0, 0x66, ...m(op, reg, 0x60), ...tail] : code;
+            const c2 = p66 ? [...FLDCW, ...loads, 0xd9, 0xe5, 0x31, 0xc0, 0x66, ...m(op, reg, 0x60), ...tail] : code;
             const datas: Uint8Array[] = [];
             for (let n = 0; n < 12; n++) {
               datas.push(block(n < 6 ? 0x037f : CWS[r() % CWS.length], randV(r), randV(r), (b) => {
@@ -549,13 +550,41 @@ function families(): Family[] {
     fams.push({ name: 'opcode-space-mem', snippets, r1: [0x40, 0x90] });
   }
 
+  // FXSAVE (32-bit layout, no REX.W) and FXRSTOR64 of modified images at [rdi+0x1000]
+  {
+    const snippets: Snippet[] = [];
+    const base = [...FLDCW, ...FLD80(16), ...FLD80(32), 0xd8, 0xf1, 0xdd, 0xd2, 0xd9, 0xee, 0xd9, 0xf7];  // fdiv; fst st2; fldz; fincstp
+    const FX32 = [0x0f, 0xae, 0x87, 0x00, 0x10, 0x00, 0x00];
+    const FXRSTOR64 = [0x48, 0x0f, 0xae, 0x8f, 0x00, 0x10, 0x00, 0x00];
+    const datas = () => Array.from({ length: 40 }, () => block(randCw(r), randV(r), randV(r)));
+    snippets.push({ code: [...base, ...FX32, ...FXSAVE_EPI], datas: datas() });
+    // save, patch FCW/FSW/abridged tags/a register from the data block, restore, operate, save
+    const patch = [
+      0x48, 0x0f, 0xae, 0x87, 0x00, 0x10, 0x00, 0x00,             // fxsave64 [rdi+0x1000]
+      0x8b, 0x47, 0x50, 0x89, 0x87, 0x00, 0x10, 0x00, 0x00,       // mov eax,[rdi+0x50]; mov [rdi+0x1000],eax (FCW, FSW)
+      0x8a, 0x47, 0x54, 0x88, 0x87, 0x04, 0x10, 0x00, 0x00,       // mov al,[rdi+0x54]; mov [rdi+0x1004],al (tags)
+      0x48, 0x8b, 0x47, 0x58, 0x48, 0x89, 0x87, 0x30, 0x10, 0x00, 0x00,   // ST1 significand from [rdi+0x58]
+      ...FXRSTOR64, 0xd9, 0xe5, 0xdb, 0xf1, 0xd9, 0xc9, 0xd8, 0xc1,  // fxam; fcomi st1; fxch; fadd st1
+    ];
+    const pd = () => Array.from({ length: 200 }, (_, n) => block(0x037f, randV(r), randV(r), (b) => {
+      const dv = new DataView(b.buffer);
+      dv.setUint16(0x50, n % 3 ? 0x037f | (r() & 0x0f00) : r() & 0x1f7f, true);
+      dv.setUint16(0x52, r() & (n % 2 ? 0x3f00 : 0xffff), true);
+      b[0x54] = r() & 0xff;
+      dv.setUint32(0x58, r(), true); dv.setUint32(0x5c, r(), true);
+    }));
+    snippets.push({ code: [...base, ...patch, 0x9b, ...FXSAVE_EPI], datas: pd() });
+    fams.push({ name: 'fxsave', snippets, r1: [0x1000, 464], r1Fx: true });
+  }
+
   // unmasked exceptions: the next waiting instruction raises #MF (SIGFPE)
   {
     const snippets: Snippet[] = [];
     const cws = [0x0372, 0x037e, 0x037b, 0x0377, 0x036f, 0x035f, 0x0340, 0x0b40];
-    const ops: number[][] = [[0xde, 0xc9], [0xde, 0xf9], [0xde, 0xc1], [0xd9, 0xfa], [0xdf, 0x5f, 0x40], [0xd9, 0x5f, 0x40], [0xdd, 0xd8], [0xd9, 0xfd]];
+    const ops: number[][] = [[0xde, 0xc9], [0xde, 0xf9], [0xde, 0xc1], [0xd9, 0xfa], [0xdf, 0x5f, 0x40], [0xd9, 0x5f, 0x40], [0xdd, 0xd8], [0xd9, 0xfd],
+      [0xdb, 0xf1], [0xd8, 0xd1], [0xde, 0xd9], [0xd9, 0xf8], [0xd9, 0xfc], [0xd9, 0xf4], [0xdd, 0x5f, 0x40], [0xdb, 0x7f, 0x40], [0xdf, 0x77, 0x40], [0xdc, 0x47, 0x20], [0xda, 0x4f, 0x20]];
     for (const op of ops) {
-      const code = [...FLD80(16), ...FLD80(32), ...FLDCW, ...op, 0x9b, 0xd9, 0xe8, ...FXSAVE_EPI];
+      const code = [...FLD80(16), ...FLD80(32), 0xd9, 0xe5, ...FLDCW, ...op, 0x9b, 0xd9, 0xe8, ...FXSAVE_EPI];   // fxam: C1 = sign
       const datas: Uint8Array[] = [];
       for (let k = 0; k < 120; k++) datas.push(block(cws[k % cws.length], k < 40 ? SPECIALS[(k * 3) % SPECIALS.length] : randV(r), k < 40 ? SPECIALS[(k * 5 + 2) % SPECIALS.length] : randV(r)));
       snippets.push({ code, datas });
@@ -569,15 +598,19 @@ function families(): Family[] {
 
 // ---- comparison ----------------------------------------------------------------------------------------
 
-/** Byte positions (in the output hex) that may differ legitimately. */
-function maskLine(line: string, r1len: number): string {
+/** Byte positions (in the output hex) that may differ legitimately: MXCSR_MASK in each FXSAVE
+ *  image (this CPU has 0x2ffff, the emulated one reports 0xffff). */
+function maskLine(line: string, r1len: number, r1Fx = false): string {
   if (line.startsWith('R ')) {
-    const img = 2 + 2 * r1len;                    // hex offset of the FXSAVE image
-    const fsw = parseInt(line.substr(img + 4 + 2, 2), 16);
     let s = line;
-    const blank = (off: number, len: number) => { s = s.slice(0, img + 2 * off) + '_'.repeat(2 * len) + s.slice(img + 2 * (off + len)); };
-    if ((fsw & 0x80) === 0) blank(6, 18);
-    blank(28, 4);
+    const maskImage = (img: number) => {
+      const fsw = parseInt(s.substr(img + 4 + 2, 2), 16);
+      const blank = (off: number, len: number) => { s = s.slice(0, img + 2 * off) + '_'.repeat(2 * len) + s.slice(img + 2 * (off + len)); };
+      void fsw;
+      blank(28, 4);
+    };
+    maskImage(2 + 2 * r1len);
+    if (r1Fx) maskImage(2);
     return s;
   }
   if (line.startsWith('S ')) {
@@ -643,7 +676,7 @@ function runFamily(f: Family, bin: string): Outcome {
       const nat = lines[li++];
       const got = emu.run(d, f.r1, R2);
       out.cases++;
-      const a = maskLine(nat, f.r1[1]), b = maskLine(got, f.r1[1]);
+      const a = maskLine(nat, f.r1[1], f.r1Fx), b = maskLine(got, f.r1[1], f.r1Fx);
       if (a === b) continue;
       if ((f.allowed !== undefined || s.approx) && ulpClose(nat, got, f.r1[1])) { out.ulpOff++; continue; }
       out.mismatches++;
@@ -672,3 +705,67 @@ for (const f of fams) {
     else assert.ok(o.mismatches <= Math.max(0, f.allowed) || f.allowed < 0, note);
   });
 }
+
+// ---- whole programs under lxrun ------------------------------------------------------------------------
+// Once bin/lxrun runs programs, the same fixture runs under it: printf of long double values with
+// glibc and musl (their printf implementations use FLD/FMUL/FISTP/FSUB on m80 operands), and the
+// snippet runner itself on a sample of cases. Skipped while the launcher cannot start.
+
+const LXRUN = join(here, '../../bin/lxrun');
+
+function lxrun(bin: string, args: string[], input = ''): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [LXRUN, bin, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 600_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+function lxrunUsable(): boolean {
+  if (!existsSync(LXRUN)) return false;
+  const r = spawnSync(process.execPath, [LXRUN, '/bin/true'], { encoding: 'utf8', timeout: 60_000 });
+  return !/cannot load the compiled launcher/.test(r.stderr ?? '');
+}
+
+function buildMusl(): string | null {
+  const cc = spawnSync('sh', ['-c', 'command -v musl-gcc'], { encoding: 'utf8' });
+  if (cc.status !== 0) return null;
+  const bin = join(dirname(native()!), 'x87ops.musl');
+  const r = spawnSync('musl-gcc', ['-static', '-O0', SRC, '-o', bin, '-lm'], { encoding: 'utf8' });
+  return r.status === 0 ? bin : null;
+}
+
+test('x87 printf of long double under lxrun matches native (glibc and musl)', (t) => {
+  const bin = native();
+  if (!bin || !lxrunUsable()) { t.skip('no native oracle or lxrun cannot start'); return; }
+  const builds: [string, string][] = [['glibc', bin]];
+  const musl = buildMusl();
+  if (musl) builds.push(['musl', musl]);
+  for (const [libc, b] of builds) {
+    const want = spawnSync(b, ['printf'], { encoding: 'utf8' }).stdout;
+    const got = lxrun(b, ['printf']);
+    const wl = want.split('\n'), gl = got.stdout.split('\n');
+    const diff = wl.filter((l, k) => gl[k] !== l).length;
+    console.log(`x87 printf (${libc}): ${wl.length - 1} lines, ${diff} differ, exit ${got.status}`);
+    assert.equal(got.status, 0, `${libc}: ${got.stderr}`);
+    assert.equal(got.stdout, want, `${libc} printf output differs`);
+  }
+});
+
+test('x87 snippet runner under lxrun matches native (sample)', (t) => {
+  const bin = native();
+  if (!bin || !lxrunUsable()) { t.skip('no native oracle or lxrun cannot start'); return; }
+  // cases that do not raise signals: the register and memory arithmetic families, sampled
+  let input = '', count = 0;
+  for (const f of fams.filter((x) => x.name === 'arith-reg' || x.name === 'stores' || x.name === 'compare')) {
+    for (const s of f.snippets) {
+      input += `C ${hex(s.code)} ${f.r1[0]} ${f.r1[1]} ${R2[0]} ${R2[1]}\n`;
+      s.datas.forEach((d, k) => { if (k % 20 === 0) { input += `D ${hex(d)}\n`; count++; } });
+    }
+  }
+  const want = spawnSync(bin, [], { input, encoding: 'utf8', maxBuffer: 1 << 28 }).stdout.split('\n');
+  const got = lxrun(bin, [], input);
+  assert.equal(got.status, 0, got.stderr);
+  const gl = got.stdout.split('\n');
+  let bad = 0;
+  for (let k = 0; k < count; k++) if (maskLine(want[k] ?? '', 0) !== maskLine(gl[k] ?? '', 0) && maskLine(want[k] ?? '', 16) !== maskLine(gl[k] ?? '', 16) && maskLine(want[k] ?? '', 8) !== maskLine(gl[k] ?? '', 8)) bad++;
+  console.log(`x87 runner under lxrun: ${count} cases, ${bad} differ`);
+  assert.equal(bad, 0);
+});

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kernel } from '../../kernel/kernel.js';
 import { ExecError } from '../../kernel/exec.js';
-import { utf8ToBstr, bstrToUtf8 } from '../../kernel/host.js';
+import { utf8ToBstr, fromBstr } from '../../kernel/host.js';
+import { quote, MAX_STR } from '../../syscalls/strace.js';
+import { X86_64 } from '../../syscalls/table-x86_64.js';
 import { signalName, signalText, SIGINT, SIGPIPE } from '../../kernel/signal.js';
 import type { ExitInfo } from '../../kernel/process.js';
 import { nodeHost } from '../../host/node.js';
@@ -22,6 +24,7 @@ Options:
   -u, --unset K       remove an environment variable
   -i, --clear-env     start from an empty environment instead of lxrun's own
   --release R         kernel release reported by uname (default: the host's)
+  --syscalls          list the x86-64 system call table with each call's support, and exit
   --                  end of options
 
 PROGRAM is found like execvp(3): a name with a '/' is a path, otherwise PATH is searched.
@@ -43,7 +46,7 @@ interface Options {
 
 class UsageError extends Error {}
 
-export function parseArgs(argv: string[]): Options | 'help' {
+export function parseArgs(argv: string[]): Options | 'help' | 'syscalls' {
   const env = new Map<string, string>(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   const o: Options = { strace: false, verbose: false, env, program: '', args: [] };
   let i = 0;
@@ -56,6 +59,7 @@ export function parseArgs(argv: string[]): Options | 'help' {
     if (a === '--') { i++; break; }
     if (!a.startsWith('-') || a === '-') break;
     if (a === '-h' || a === '--help') return 'help';
+    else if (a === '--syscalls') return 'syscalls';
     else if (a === '--strace') o.strace = true;
     else if (a === '-v' || a === '--verbose') o.verbose = true;
     else if (a === '-i' || a === '--clear-env') env.clear();
@@ -105,9 +109,21 @@ function describe(prog: string, info: ExitInfo): string | null {
   return null;
 }
 
+/** The x86-64 table as text: one line per call, then the counts. */
+export function supportTable(): string {
+  const count = { full: 0, partial: 0, unimplemented: 0 };
+  let out = '';
+  for (const e of X86_64.table) {
+    if (!e) continue;
+    count[e.support]++;
+    out += `${String(e.nr).padStart(3)} ${e.name.padEnd(24)} ${e.support.padEnd(13)} ${e.reason}`.trimEnd() + '\n';
+  }
+  return out + `x86-64: ${count.full} full, ${count.partial} partial, ${count.unimplemented} unimplemented\n`;
+}
+
 /** Runs lxrun with command-line arguments; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  let o: Options | 'help';
+  let o: Options | 'help' | 'syscalls';
   try {
     o = parseArgs(argv);
   } catch (e) {
@@ -115,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o === 'help') { process.stdout.write(USAGE + '\n'); return 0; }
+  if (o === 'syscalls') { process.stdout.write(supportTable()); return 0; }
 
   const resolved = resolveProgram(o.program, o.env);
   if (typeof resolved !== 'string') { say(`lxrun: ${o.program}: ${resolved.message}`); return resolved.status; }
@@ -137,8 +154,9 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o.strace) {
-    const shown = argvG.map((a) => JSON.stringify(bstrToUtf8(a))).join(', ');
-    say(`execve(${JSON.stringify(resolved)}, [${shown}], /* ${envp.length} vars */) = 0`);
+    const q = (s: string) => quote(fromBstr(s).subarray(0, MAX_STR)) + (s.length > MAX_STR ? '...' : '');
+    const envAddr = proc.initialSp + 8 * (argvG.length + 2);
+    say(`execve(${quote(fromBstr(utf8ToBstr(resolved)))}, [${argvG.map(q).join(', ')}], 0x${envAddr.toString(16)} /* ${envp.length} vars */) = 0`);
   }
   const info = await kernel.run(proc);
   if (o.strace) {

@@ -58,8 +58,8 @@ export const MM = 0x20000;
 export const MXCSR_MASK = 0x2ffff;
 
 /** MXCSR of c; call xb(c) first (it binds the views). */
-export function mxcsr(c: Cpu): number { return I32[(c.state.base + OFF_MXCSR) >> 2]; }
-export function setMxcsr(c: Cpu, v: number): void { I32[(c.state.base + OFF_MXCSR) >> 2] = v; }
+export function mxcsr(c: Cpu): number { return I32[(c.state.base + OFF_MXCSR) >>> 2]; }
+export function setMxcsr(c: Cpu, v: number): void { I32[(c.state.base + OFF_MXCSR) >>> 2] = v; }
 
 /** Records the exception flags `fl` an instruction raised. Unmasked ones raise #XM (SIGFPE) with
  *  the destination left unwritten: the handler must call this before it stores any result.
@@ -67,7 +67,7 @@ export function setMxcsr(c: Cpu, v: number): void { I32[(c.state.base + OFF_MXCS
  *  those are recorded (SDM vol. 1, 11.5.2). */
 export function fpCommit(c: Cpu, i: Insn, fl: number): void {
   if (fl === 0) return;
-  const k = (c.state.base + OFF_MXCSR) >> 2;
+  const k = (c.state.base + OFF_MXCSR) >>> 2;
   const mx = I32[k];
   const unmasked = fl & ~(mx >> 7) & 0x3f;
   if (unmasked === 0) { I32[k] = mx | fl; return; }
@@ -92,14 +92,14 @@ export function fpeCode(mx: number): number {
 
 /** Reads 16 bytes at guest address a into the pool at byte offset off. */
 export function ld128(c: Cpu, a: number, off: number): void {
-  const m = c.mem, k = off >> 2;
+  const m = c.mem, k = off >>> 2;
   I32[k] = m.read64(a); I32[k + 1] = m.hi;
   I32[k + 2] = m.read64(a + 8); I32[k + 3] = m.hi;
 }
 
 /** Writes 16 bytes from pool offset off to guest address a (nothing is written if any byte faults). */
 export function st128(c: Cpu, a: number, off: number): void {
-  const m = c.mem, k = off >> 2;
+  const m = c.mem, k = off >>> 2;
   if ((a & 4095) > 4080) m.checkWritable(a, 16);
   m.write64(a, I32[k], I32[k + 1]);
   m.write64(a + 8, I32[k + 2], I32[k + 3]);
@@ -112,7 +112,7 @@ export const UNALIGNED = 0, ALIGNED = 1, STRICT = 2;
  *  alignment and it is not aligned. */
 export function ea16(c: Cpu, i: Insn, rule: number | boolean): number {
   const a = c.ea(i);
-  if (rule && a % 16 !== 0 && (rule === STRICT || (I32[(c.state.base + OFF_MXCSR) >> 2] & MM) === 0)) raiseGP();
+  if (rule && a % 16 !== 0 && (rule === STRICT || (I32[(c.state.base + OFF_MXCSR) >>> 2] & MM) === 0)) raiseGP();
   return a;
 }
 
@@ -128,7 +128,7 @@ export function srcX(c: Cpu, i: Insn, x: number, aligned: number | boolean): num
  *  16-byte alignment rule applies, but only 8 bytes are read (observable with MXCSR.MM set). */
 export function srcXlo(c: Cpu, i: Insn, x: number): number {
   if (i.mod === 3) return x + 16 * i.rm;
-  const a = ea16(c, i, ALIGNED), k = SCR >> 2;
+  const a = ea16(c, i, ALIGNED), k = SCR >>> 2;
   I32[k] = c.mem.read64(a); I32[k + 1] = c.mem.hi; I32[k + 2] = 0; I32[k + 3] = 0;
   return SCR;
 }
@@ -136,7 +136,7 @@ export function srcXlo(c: Cpu, i: Insn, x: number): number {
 /** xmm/m64 source: the register, or 8 bytes of memory loaded into SCR (upper half zeroed). */
 export function srcX64(c: Cpu, i: Insn, x: number): number {
   if (i.mod === 3) return x + 16 * i.rm;
-  const k = SCR >> 2;
+  const k = SCR >>> 2;
   I32[k] = c.mem.read64(c.ea(i)); I32[k + 1] = c.mem.hi; I32[k + 2] = 0; I32[k + 3] = 0;
   return SCR;
 }
@@ -144,7 +144,7 @@ export function srcX64(c: Cpu, i: Insn, x: number): number {
 /** xmm/m32 source. */
 export function srcX32(c: Cpu, i: Insn, x: number): number {
   if (i.mod === 3) return x + 16 * i.rm;
-  const k = SCR >> 2;
+  const k = SCR >>> 2;
   I32[k] = c.mem.read32(c.ea(i)); I32[k + 1] = 0; I32[k + 2] = 0; I32[k + 3] = 0;
   return SCR;
 }
@@ -152,14 +152,14 @@ export function srcX32(c: Cpu, i: Insn, x: number): number {
 /** xmm/m16 source. */
 export function srcX16(c: Cpu, i: Insn, x: number): number {
   if (i.mod === 3) return x + 16 * i.rm;
-  const k = SCR >> 2;
+  const k = SCR >>> 2;
   I32[k] = c.mem.read16(c.ea(i)); I32[k + 1] = 0; I32[k + 2] = 0; I32[k + 3] = 0;
   return SCR;
 }
 
 /** Copies 16 bytes between pool offsets. */
 export function cp16(from: number, to: number): void {
-  const a = from >> 2, b = to >> 2;
+  const a = from >>> 2, b = to >>> 2;
   I32[b] = I32[a]; I32[b + 1] = I32[a + 1]; I32[b + 2] = I32[a + 2]; I32[b + 3] = I32[a + 3];
 }
 

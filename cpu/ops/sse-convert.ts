@@ -18,7 +18,7 @@ function reg(op: number, m: Mandatory, name: string, fn: Handler, size?: 'y'): v
 // ---- integer -> float (scalar, from r/m32 or r/m64) ------------------------------------------
 
 function cvtsi2ss(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
   let r: number;
   if (i.osize === 8) {
     const lo = c.rdE(i, 8), hi = c.hi;
@@ -39,9 +39,9 @@ function cvtsi2sd(c: Cpu, i: Insn): void {
     fpMode(mxcsr(c));
     const r = i64to64(lo, hi);
     fpCommit(c, i, fl);
-    put64(d >> 3, r);
+    put64(d >>> 3, r);
   } else {
-    put64(d >> 3, c.rdE(i, 4));
+    put64(d >>> 3, c.rdE(i, 4));
   }
 }
 reg(0x2a, 'F3', 'cvtsi2ss', cvtsi2ss, 'y');
@@ -51,7 +51,7 @@ reg(0x2a, 'F2', 'cvtsi2sd', cvtsi2sd, 'y');
 
 function ss2si(trunc: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), s = srcX32(c, i, x), a = I32[s >> 2];
+    const x = xb(c), s = srcX32(c, i, x), a = I32[s >>> 2];
     fpMode(mxcsr(c));
     const rc = trunc ? 3 : RC, v = intIn32(a), nan = isNaN32(a);
     if (i.osize === 8) {
@@ -67,7 +67,7 @@ function ss2si(trunc: boolean): Handler {
 }
 function sd2si(trunc: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), s = srcX64(c, i, x) >> 2, lo0 = I32[s], hi0 = I32[s + 1];
+    const x = xb(c), s = srcX64(c, i, x) >>> 2, lo0 = I32[s], hi0 = I32[s + 1];
     fpMode(mxcsr(c));
     const rc = trunc ? 3 : RC, v = intIn64(lo0, hi0), nan = isNaN64(lo0, hi0);
     if (i.osize === 8) {
@@ -89,7 +89,7 @@ reg(0x2d, 'F2', 'cvtsd2si', sd2si(false), 'y');
 // ---- binary32 <-> binary64 -------------------------------------------------------------------
 
 function cvtps2pd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x) >> 2, t = T1 >> 2;
+  const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x) >>> 2, t = T1 >>> 2;
   fpMode(mxcsr(c));
   const a0 = I32[s], a1 = I32[s + 1];
   cvt32to64(a0); I32[t] = OLO; I32[t + 1] = OHI;
@@ -98,21 +98,21 @@ function cvtps2pd(c: Cpu, i: Insn): void {
   cp16(T1, d);
 }
 function cvtpd2ps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
   fpMode(mxcsr(c));
   const r0 = cvt64to32(I32[s], I32[s + 1]), r1 = cvt64to32(I32[s + 2], I32[s + 3]);
   fpCommit(c, i, fl);
   I32[d] = r0; I32[d + 1] = r1; I32[d + 2] = 0; I32[d + 3] = 0;
 }
 function cvtss2sd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX32(c, i, x) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX32(c, i, x) >>> 2;
   fpMode(mxcsr(c));
   cvt32to64(I32[s]);
   fpCommit(c, i, fl);
   I32[d] = OLO; I32[d + 1] = OHI;
 }
 function cvtsd2ss(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX64(c, i, x) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX64(c, i, x) >>> 2;
   fpMode(mxcsr(c));
   const r = cvt64to32(I32[s], I32[s + 1]);
   fpCommit(c, i, fl);
@@ -126,7 +126,7 @@ reg(0x5a, 'F2', 'cvtsd2ss', cvtsd2ss);
 // ---- packed int32 <-> float ------------------------------------------------------------------
 
 function cvtdq2ps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >> 2, t = T1 >> 2;
+  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >>> 2, t = T1 >>> 2;
   fpMode(mxcsr(c));
   for (let k = 0; k < 4; k++) I32[t + k] = i32to32(I32[s + k]);
   fpCommit(c, i, fl);
@@ -134,7 +134,7 @@ function cvtdq2ps(c: Cpu, i: Insn): void {
 }
 function ps2dq(trunc: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >> 2, t = T1 >> 2;
+    const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >>> 2, t = T1 >>> 2;
     fpMode(mxcsr(c));
     const rc = trunc ? 3 : RC;
     for (let k = 0; k < 4; k++) { const a = I32[s + k]; I32[t + k] = toInt32(intIn32(a), isNaN32(a), rc); }
@@ -143,13 +143,13 @@ function ps2dq(trunc: boolean): Handler {
   };
 }
 function cvtdq2pd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x) >> 2;
+  const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x) >>> 2;
   const a0 = I32[s], a1 = I32[s + 1];
-  put64(d >> 3, a0); put64((d >> 3) + 1, a1);
+  put64(d >>> 3, a0); put64((d >>> 3) + 1, a1);
 }
 function pd2dq(trunc: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+    const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
     fpMode(mxcsr(c));
     const rc = trunc ? 3 : RC;
     const r0 = toInt32(intIn64(I32[s], I32[s + 1]), isNaN64(I32[s], I32[s + 1]), rc);

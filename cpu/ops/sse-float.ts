@@ -25,7 +25,7 @@ function ps(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    const dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
+    const dk = d >>> 2, sk = s >>> 2, rk = T1 >>> 2;
     if (op === SQRT) for (let k = 0; k < 4; k++) I32[rk + k] = arith32(SQRT, I32[sk + k], 0);
     else {
       I32[rk] = arith32(op, I32[dk], I32[sk]);
@@ -41,16 +41,16 @@ function ss(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x);
     fpMode(mxcsr(c));
-    const r = op === SQRT ? arith32(SQRT, I32[s >> 2], 0) : arith32(op, I32[d >> 2], I32[s >> 2]);
+    const r = op === SQRT ? arith32(SQRT, I32[s >>> 2], 0) : arith32(op, I32[d >>> 2], I32[s >>> 2]);
     fpCommit(c, i, fl);
-    I32[d >> 2] = r;
+    I32[d >>> 2] = r;
   };
 }
 function pd(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    const dq = d >> 3, sq = s >> 3, rq = T1 >> 3;
+    const dq = d >>> 3, sq = s >>> 3, rq = T1 >>> 3;
     if (op === SQRT) { arith64(SQRT, sq, 0, rq); arith64(SQRT, sq + 1, 0, rq + 1); }
     else { arith64(op, dq, sq, rq); arith64(op, dq + 1, sq + 1, rq + 1); }
     fpCommit(c, i, fl);
@@ -61,9 +61,9 @@ function sd(op: number): Handler {
   return (c: Cpu, i: Insn) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x);
     fpMode(mxcsr(c));
-    if (op === SQRT) arith64(SQRT, s >> 3, 0, T1 >> 3); else arith64(op, d >> 3, s >> 3, T1 >> 3);
+    if (op === SQRT) arith64(SQRT, s >>> 3, 0, T1 >>> 3); else arith64(op, d >>> 3, s >>> 3, T1 >>> 3);
     fpCommit(c, i, fl);
-    const dk = d >> 2, rk = T1 >> 2;
+    const dk = d >>> 2, rk = T1 >>> 2;
     I32[dk] = I32[rk]; I32[dk + 1] = I32[rk + 1];
   };
 }
@@ -82,7 +82,7 @@ function mmps(isMax: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    const dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
+    const dk = d >>> 2, sk = s >>> 2, rk = T1 >>> 2;
     for (let k = 0; k < 4; k++) I32[rk + k] = minmax32(isMax, I32[dk + k], I32[sk + k]);
     fpCommit(c, i, fl);
     cp16(T1, d);
@@ -92,17 +92,17 @@ function mmss(isMax: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x);
     fpMode(mxcsr(c));
-    const r = minmax32(isMax, I32[d >> 2], I32[s >> 2]);
+    const r = minmax32(isMax, I32[d >>> 2], I32[s >>> 2]);
     fpCommit(c, i, fl);
-    I32[d >> 2] = r;
+    I32[d >>> 2] = r;
   };
 }
 function mmpd(isMax: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    minmax64(isMax, d >> 3, s >> 3, T1 >> 3);
-    minmax64(isMax, (d >> 3) + 1, (s >> 3) + 1, (T1 >> 3) + 1);
+    minmax64(isMax, d >>> 3, s >>> 3, T1 >>> 3);
+    minmax64(isMax, (d >>> 3) + 1, (s >>> 3) + 1, (T1 >>> 3) + 1);
     fpCommit(c, i, fl);
     cp16(T1, d);
   };
@@ -111,9 +111,9 @@ function mmsd(isMax: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x);
     fpMode(mxcsr(c));
-    minmax64(isMax, d >> 3, s >> 3, T1 >> 3);
+    minmax64(isMax, d >>> 3, s >>> 3, T1 >>> 3);
     fpCommit(c, i, fl);
-    I32[d >> 2] = I32[T1 >> 2]; I32[(d >> 2) + 1] = I32[(T1 >> 2) + 1];
+    I32[d >>> 2] = I32[T1 >>> 2]; I32[(d >>> 2) + 1] = I32[(T1 >>> 2) + 1];
   };
 }
 for (const [op, n, mx] of [[0x5d, 'min', false], [0x5f, 'max', true]] as [number, string, boolean][]) {
@@ -157,14 +157,14 @@ export function rsqrtBits(a: number): number {
 
 function approxPs(f: (a: number) => number): Handler {
   return (c, i) => {
-    const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+    const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
     const a0 = I32[s], a1 = I32[s + 1], a2 = I32[s + 2], a3 = I32[s + 3];
     I32[d] = f(a0); I32[d + 1] = f(a1); I32[d + 2] = f(a2); I32[d + 3] = f(a3);
   };
 }
 function approxSs(f: (a: number) => number): Handler {
   return (c, i) => {
-    const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX32(c, i, x) >> 2;
+    const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX32(c, i, x) >>> 2;
     I32[d] = f(I32[s]);
   };
 }
@@ -177,7 +177,7 @@ reg(1, 0x53, 'F3', 'rcpss', approxSs(rcpBits));
 
 function logic(kind: number): Handler {
   return (c, i) => {
-    const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+    const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
     for (let k = 0; k < 4; k++) {
       const a = I32[d + k], b = I32[s + k];
       I32[d + k] = kind === 0 ? a & b : kind === 1 ? ~a & b : kind === 2 ? a | b : a ^ b;
@@ -194,7 +194,7 @@ function logic(kind: number): Handler {
 function cmpps(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
   fpMode(mxcsr(c));
-  const p = i.imm & 7, dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
+  const p = i.imm & 7, dk = d >>> 2, sk = s >>> 2, rk = T1 >>> 2;
   for (let k = 0; k < 4; k++) I32[rk + k] = cmp32(p, I32[dk + k], I32[sk + k]) ? -1 : 0;
   fpCommit(c, i, fl);
   cp16(T1, d);
@@ -202,25 +202,25 @@ function cmpps(c: Cpu, i: Insn): void {
 function cmpss(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x);
   fpMode(mxcsr(c));
-  const r = cmp32(i.imm & 7, I32[d >> 2], I32[s >> 2]) ? -1 : 0;
+  const r = cmp32(i.imm & 7, I32[d >>> 2], I32[s >>> 2]) ? -1 : 0;
   fpCommit(c, i, fl);
-  I32[d >> 2] = r;
+  I32[d >>> 2] = r;
 }
 function cmppd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
   fpMode(mxcsr(c));
   const p = i.imm & 7;
-  const r0 = cmp64(p, d >> 3, s >> 3) ? -1 : 0, r1 = cmp64(p, (d >> 3) + 1, (s >> 3) + 1) ? -1 : 0;
+  const r0 = cmp64(p, d >>> 3, s >>> 3) ? -1 : 0, r1 = cmp64(p, (d >>> 3) + 1, (s >>> 3) + 1) ? -1 : 0;
   fpCommit(c, i, fl);
-  const dk = d >> 2;
+  const dk = d >>> 2;
   I32[dk] = r0; I32[dk + 1] = r0; I32[dk + 2] = r1; I32[dk + 3] = r1;
 }
 function cmpsd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x);
   fpMode(mxcsr(c));
-  const r = cmp64(i.imm & 7, d >> 3, s >> 3) ? -1 : 0;
+  const r = cmp64(i.imm & 7, d >>> 3, s >>> 3) ? -1 : 0;
   fpCommit(c, i, fl);
-  I32[d >> 2] = r; I32[(d >> 2) + 1] = r;
+  I32[d >>> 2] = r; I32[(d >>> 2) + 1] = r;
 }
 reg(1, 0xc2, 'none', 'cmpps', cmpps, true);
 reg(1, 0xc2, '66', 'cmppd', cmppd, true);
@@ -231,7 +231,7 @@ function comiss(signaling: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x);
     fpMode(mxcsr(c));
-    const z = comi32(signaling, I32[d >> 2], I32[s >> 2]);
+    const z = comi32(signaling, I32[d >>> 2], I32[s >>> 2]);
     fpCommit(c, i, fl);
     setFlags(c.f, (getFlags(c.f) & ~ARITH) | z);
   };
@@ -240,7 +240,7 @@ function comisd(signaling: boolean): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x);
     fpMode(mxcsr(c));
-    const z = comi64(signaling, d >> 3, s >> 3);
+    const z = comi64(signaling, d >>> 3, s >>> 3);
     fpCommit(c, i, fl);
     setFlags(c.f, (getFlags(c.f) & ~ARITH) | z);
   };
@@ -253,13 +253,13 @@ reg(1, 0x2f, '66', 'comisd', comisd(true), false, 'w');
 // ---- shuffles and unpacks --------------------------------------------------------------------
 
 function shufps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >> 2, m = i.imm, dk = d >> 2, t = T1 >> 2;
+  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >>> 2, m = i.imm, dk = d >>> 2, t = T1 >>> 2;
   I32[t] = I32[dk + (m & 3)]; I32[t + 1] = I32[dk + ((m >> 2) & 3)];
   I32[t + 2] = I32[s + ((m >> 4) & 3)]; I32[t + 3] = I32[s + ((m >> 6) & 3)];
   cp16(T1, d);
 }
 function shufpd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >> 2, m = i.imm, dk = d >> 2, t = T1 >> 2;
+  const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true) >>> 2, m = i.imm, dk = d >>> 2, t = T1 >>> 2;
   const a = dk + 2 * (m & 1), b = s + 2 * ((m >> 1) & 1);
   I32[t] = I32[a]; I32[t + 1] = I32[a + 1]; I32[t + 2] = I32[b]; I32[t + 3] = I32[b + 1];
   cp16(T1, d);
@@ -269,7 +269,7 @@ reg(1, 0xc6, '66', 'shufpd', shufpd, true);
 
 function unpck(hi: boolean, dbl: boolean): Handler {
   return (c, i) => {
-    const x = xb(c), d = x + 16 * i.reg, s = (hi ? srcX(c, i, x, true) : srcXlo(c, i, x)) >> 2, dk = d >> 2, t = T1 >> 2, o = hi ? 2 : 0;
+    const x = xb(c), d = x + 16 * i.reg, s = (hi ? srcX(c, i, x, true) : srcXlo(c, i, x)) >>> 2, dk = d >>> 2, t = T1 >>> 2, o = hi ? 2 : 0;
     if (dbl) { I32[t] = I32[dk + o]; I32[t + 1] = I32[dk + o + 1]; I32[t + 2] = I32[s + o]; I32[t + 3] = I32[s + o + 1]; }
     else { I32[t] = I32[dk + o]; I32[t + 1] = I32[s + o]; I32[t + 2] = I32[dk + o + 1]; I32[t + 3] = I32[s + o + 1]; }
     cp16(T1, d);
@@ -285,7 +285,7 @@ reg(1, 0x15, '66', 'unpckhpd', unpck(true, true));
 function addsubps(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
   fpMode(mxcsr(c));
-  const dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
+  const dk = d >>> 2, sk = s >>> 2, rk = T1 >>> 2;
   for (let k = 0; k < 4; k++) I32[rk + k] = arith32(k & 1 ? ADD : SUB, I32[dk + k], I32[sk + k]);
   fpCommit(c, i, fl);
   cp16(T1, d);
@@ -293,8 +293,8 @@ function addsubps(c: Cpu, i: Insn): void {
 function addsubpd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
   fpMode(mxcsr(c));
-  arith64(SUB, d >> 3, s >> 3, T1 >> 3);
-  arith64(ADD, (d >> 3) + 1, (s >> 3) + 1, (T1 >> 3) + 1);
+  arith64(SUB, d >>> 3, s >>> 3, T1 >>> 3);
+  arith64(ADD, (d >>> 3) + 1, (s >>> 3) + 1, (T1 >>> 3) + 1);
   fpCommit(c, i, fl);
   cp16(T1, d);
 }
@@ -305,7 +305,7 @@ function hps(op: number): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    const dk = d >> 2, sk = s >> 2, rk = T1 >> 2;
+    const dk = d >>> 2, sk = s >>> 2, rk = T1 >>> 2;
     I32[rk] = arith32(op, I32[dk], I32[dk + 1]);
     I32[rk + 1] = arith32(op, I32[dk + 2], I32[dk + 3]);
     I32[rk + 2] = arith32(op, I32[sk], I32[sk + 1]);
@@ -318,8 +318,8 @@ function hpd(op: number): Handler {
   return (c, i) => {
     const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true);
     fpMode(mxcsr(c));
-    arith64(op, d >> 3, (d >> 3) + 1, T1 >> 3);
-    arith64(op, s >> 3, (s >> 3) + 1, (T1 >> 3) + 1);
+    arith64(op, d >>> 3, (d >>> 3) + 1, T1 >>> 3);
+    arith64(op, s >>> 3, (s >>> 3) + 1, (T1 >>> 3) + 1);
     fpCommit(c, i, fl);
     cp16(T1, d);
   };
@@ -337,7 +337,7 @@ reg(1, 0x7d, 'F2', 'hsubps', hps(SUB));
 function dpps(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm, mx = mxcsr(c);
   fpMode(mx);
-  const dk = d >> 2, sk = s >> 2, t = T2 >> 2;
+  const dk = d >>> 2, sk = s >>> 2, t = T2 >>> 2;
   for (let k = 0; k < 4; k++) I32[t + k] = m & (16 << k) ? arith32(MUL, I32[dk + k], I32[sk + k]) : 0;
   fpCommit(c, i, fl);
   fpMode(mx);
@@ -352,14 +352,14 @@ function dpps(c: Cpu, i: Insn): void {
 function dppd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm, mx = mxcsr(c);
   fpMode(mx);
-  const dq = d >> 3, sq = s >> 3, t = T2 >> 3;
+  const dq = d >>> 3, sq = s >>> 3, t = T2 >>> 3;
   if (m & 16) arith64(MUL, dq, sq, t); else { I32[2 * t] = 0; I32[2 * t + 1] = 0; }
   if (m & 32) arith64(MUL, dq + 1, sq + 1, t + 1); else { I32[2 * t + 2] = 0; I32[2 * t + 3] = 0; }
   fpCommit(c, i, fl);
   fpMode(mx);
-  arith64(ADD, t, t + 1, T1 >> 3);
+  arith64(ADD, t, t + 1, T1 >>> 3);
   fpCommit(c, i, fl);
-  const r = T1 >> 2, dk = d >> 2;
+  const r = T1 >>> 2, dk = d >>> 2;
   const lo = I32[r], hi = I32[r + 1];
   I32[dk] = m & 1 ? lo : 0; I32[dk + 1] = m & 1 ? hi : 0;
   I32[dk + 2] = m & 2 ? lo : 0; I32[dk + 3] = m & 2 ? hi : 0;
@@ -370,7 +370,7 @@ reg(3, 0x41, '66', 'dppd', dppd, true);
 function roundps(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm;
   fpMode(mxcsr(c));
-  const rc = m & 4 ? RC : m & 3, q = (m & 8) !== 0, sk = s >> 2, rk = T1 >> 2;
+  const rc = m & 4 ? RC : m & 3, q = (m & 8) !== 0, sk = s >>> 2, rk = T1 >>> 2;
   for (let k = 0; k < 4; k++) I32[rk + k] = round32int(I32[sk + k], rc, q);
   fpCommit(c, i, fl);
   cp16(T1, d);
@@ -379,24 +379,24 @@ function roundpd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX(c, i, x, true), m = i.imm;
   fpMode(mxcsr(c));
   const rc = m & 4 ? RC : m & 3, q = (m & 8) !== 0;
-  round64int(s >> 3, T1 >> 3, rc, q);
-  round64int((s >> 3) + 1, (T1 >> 3) + 1, rc, q);
+  round64int(s >>> 3, T1 >>> 3, rc, q);
+  round64int((s >>> 3) + 1, (T1 >>> 3) + 1, rc, q);
   fpCommit(c, i, fl);
   cp16(T1, d);
 }
 function roundss(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX32(c, i, x), m = i.imm;
   fpMode(mxcsr(c));
-  const r = round32int(I32[s >> 2], m & 4 ? RC : m & 3, (m & 8) !== 0);
+  const r = round32int(I32[s >>> 2], m & 4 ? RC : m & 3, (m & 8) !== 0);
   fpCommit(c, i, fl);
-  I32[d >> 2] = r;
+  I32[d >>> 2] = r;
 }
 function roundsd(c: Cpu, i: Insn): void {
   const x = xb(c), d = x + 16 * i.reg, s = srcX64(c, i, x), m = i.imm;
   fpMode(mxcsr(c));
-  round64int(s >> 3, T1 >> 3, m & 4 ? RC : m & 3, (m & 8) !== 0);
+  round64int(s >>> 3, T1 >>> 3, m & 4 ? RC : m & 3, (m & 8) !== 0);
   fpCommit(c, i, fl);
-  I32[d >> 2] = I32[T1 >> 2]; I32[(d >> 2) + 1] = I32[(T1 >> 2) + 1];
+  I32[d >>> 2] = I32[T1 >>> 2]; I32[(d >>> 2) + 1] = I32[(T1 >>> 2) + 1];
 }
 reg(3, 0x08, '66', 'roundps', roundps, true);
 reg(3, 0x09, '66', 'roundpd', roundpd, true);
@@ -404,20 +404,20 @@ reg(3, 0x0a, '66', 'roundss', roundss, true);
 reg(3, 0x0b, '66', 'roundsd', roundsd, true);
 
 function blendps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2, m = i.imm;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2, m = i.imm;
   for (let k = 0; k < 4; k++) if (m & (1 << k)) I32[d + k] = I32[s + k];
 }
 function blendpd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2, m = i.imm;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2, m = i.imm;
   if (m & 1) { I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; }
   if (m & 2) { I32[d + 2] = I32[s + 2]; I32[d + 3] = I32[s + 3]; }
 }
 function blendvps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2, m = x >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2, m = x >>> 2;
   for (let k = 0; k < 4; k++) if (I32[m + k] < 0) I32[d + k] = I32[s + k];
 }
 function blendvpd(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2, m = x >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2, m = x >>> 2;
   const m0 = I32[m + 1] < 0, m1 = I32[m + 3] < 0;
   if (m0) { I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; }
   if (m1) { I32[d + 2] = I32[s + 2]; I32[d + 3] = I32[s + 3]; }
@@ -428,15 +428,15 @@ reg(2, 0x14, '66', 'blendvps', blendvps);
 reg(2, 0x15, '66', 'blendvpd', blendvpd);
 
 function insertps(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, m = i.imm;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, m = i.imm;
   let v: number;
-  if (i.mod === 3) v = I32[((x + 16 * i.rm) >> 2) + (m >> 6)];
+  if (i.mod === 3) v = I32[((x + 16 * i.rm) >>> 2) + (m >> 6)];
   else v = c.mem.read32(c.ea(i));
   I32[d + ((m >> 4) & 3)] = v;
   for (let k = 0; k < 4; k++) if (m & (1 << k)) I32[d + k] = 0;
 }
 function extractps(c: Cpu, i: Insn): void {
-  const x = xb(c), v = I32[((x + 16 * i.reg) >> 2) + (i.imm & 3)];
+  const x = xb(c), v = I32[((x + 16 * i.reg) >>> 2) + (i.imm & 3)];
   if (i.mod === 3) c.setR(i.rm, 4, v);
   else c.mem.write32(c.ea(i), v);
 }

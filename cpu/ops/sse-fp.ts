@@ -642,7 +642,7 @@ export function cvt32to64(a: number): void {
   if (isNaN32(a)) {
     if (isSNaN32(a)) fl |= IE;
     const m = (a & 0x7fffff) | 0x400000;
-    OHI = (a & 0x80000000) | 0x7ff00000 | (m >>> 3); OLO = (m & 7) << 29;
+    OHI = (a & 0x80000000) | 0x7ff00000 | (m >> 3); OLO = (m & 7) << 29;
     return;
   }
   out64(cvtIn32(a));

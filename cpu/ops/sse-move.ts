@@ -55,23 +55,23 @@ sdef(2, 0x2a, { name: 'movntdqa', fn: LDA, modrm: true, form: 'mem' }, { mandato
 // ---- scalar moves ----------------------------------------------------------------------------
 
 function movssLoad(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { I32[d] = I32[(x + 16 * i.rm) >> 2]; return; }
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { I32[d] = I32[(x + 16 * i.rm) >>> 2]; return; }
   I32[d] = c.mem.read32(c.ea(i)); I32[d + 1] = 0; I32[d + 2] = 0; I32[d + 3] = 0;
 }
 function movssStore(c: Cpu, i: Insn): void {
-  const x = xb(c), s = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { I32[(x + 16 * i.rm) >> 2] = I32[s]; return; }
+  const x = xb(c), s = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { I32[(x + 16 * i.rm) >>> 2] = I32[s]; return; }
   c.mem.write32(c.ea(i), I32[s]);
 }
 function movsdLoad(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { const s = (x + 16 * i.rm) >> 2; I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; return; }
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { const s = (x + 16 * i.rm) >>> 2; I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; return; }
   I32[d] = c.mem.read64(c.ea(i)); I32[d + 1] = c.mem.hi; I32[d + 2] = 0; I32[d + 3] = 0;
 }
 function movsdStore(c: Cpu, i: Insn): void {
-  const x = xb(c), s = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { const d = (x + 16 * i.rm) >> 2; I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; return; }
+  const x = xb(c), s = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { const d = (x + 16 * i.rm) >>> 2; I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; return; }
   c.mem.write64(c.ea(i), I32[s], I32[s + 1]);
 }
 reg(0x10, 'F3', 'movss', movssLoad);
@@ -81,14 +81,14 @@ reg(0x11, 'F2', 'movsd', movsdStore);
 
 /** movq xmm, xmm/m64 (F3 0F 7E): low quadword, upper zeroed. */
 function movqLoad(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX64(c, i, x) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX64(c, i, x) >>> 2;
   I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; I32[d + 2] = 0; I32[d + 3] = 0;
 }
 /** movq xmm/m64, xmm (66 0F D6): a register destination has its upper quadword zeroed. */
 function movqStore(c: Cpu, i: Insn): void {
-  const x = xb(c), s = (x + 16 * i.reg) >> 2;
+  const x = xb(c), s = (x + 16 * i.reg) >>> 2;
   if (i.mod === 3) {
-    const d = (x + 16 * i.rm) >> 2;
+    const d = (x + 16 * i.rm) >>> 2;
     I32[d] = I32[s]; I32[d + 1] = I32[s + 1]; I32[d + 2] = 0; I32[d + 3] = 0;
     return;
   }
@@ -99,13 +99,13 @@ reg(0xd6, '66', 'movq', movqStore);
 
 /** movd/movq xmm, r/m32/64 (66 0F 6E). */
 function movdToX(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
   const lo = c.rdE(i, i.osize);
   I32[d] = lo; I32[d + 1] = i.osize === 8 ? c.hi : 0; I32[d + 2] = 0; I32[d + 3] = 0;
 }
 /** movd/movq r/m32/64, xmm (66 0F 7E). */
 function movdFromX(c: Cpu, i: Insn): void {
-  const x = xb(c), s = (x + 16 * i.reg) >> 2;
+  const x = xb(c), s = (x + 16 * i.reg) >>> 2;
   c.wrE(i, I32[s], I32[s + 1], i.osize);
 }
 reg(0x6e, '66', 'movd', movdToX, { size: 'y' });
@@ -115,22 +115,22 @@ reg(0x7e, '66', 'movd', movdFromX, { size: 'y' });
 
 /** 0F 12: movhlps (register) / movlps (memory): the low quadword. */
 function movlpsLoad(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { const s = (x + 16 * i.rm) >> 2; I32[d] = I32[s + 2]; I32[d + 1] = I32[s + 3]; return; }
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { const s = (x + 16 * i.rm) >>> 2; I32[d] = I32[s + 2]; I32[d + 1] = I32[s + 3]; return; }
   I32[d] = c.mem.read64(c.ea(i)); I32[d + 1] = c.mem.hi;
 }
 /** 0F 16: movlhps (register) / movhps (memory): the high quadword. */
 function movhpsLoad(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2;
-  if (i.mod === 3) { const s = (x + 16 * i.rm) >> 2; I32[d + 2] = I32[s]; I32[d + 3] = I32[s + 1]; return; }
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2;
+  if (i.mod === 3) { const s = (x + 16 * i.rm) >>> 2; I32[d + 2] = I32[s]; I32[d + 3] = I32[s + 1]; return; }
   I32[d + 2] = c.mem.read64(c.ea(i)); I32[d + 3] = c.mem.hi;
 }
 function movlpStore(c: Cpu, i: Insn): void {
-  const s = (xb(c) + 16 * i.reg) >> 2;
+  const s = (xb(c) + 16 * i.reg) >>> 2;
   c.mem.write64(c.ea(i), I32[s], I32[s + 1]);
 }
 function movhpStore(c: Cpu, i: Insn): void {
-  const s = (xb(c) + 16 * i.reg) >> 2;
+  const s = (xb(c) + 16 * i.reg) >>> 2;
   c.mem.write64(c.ea(i), I32[s + 2], I32[s + 3]);
 }
 reg(0x12, 'none', 'movlps', movlpsLoad);
@@ -145,17 +145,17 @@ reg(0x17, '66', 'movhpd', movhpStore, { form: 'mem' });
 // ---- SSE3 duplicating moves ------------------------------------------------------------------
 
 function movsldup(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
   const a = I32[s], b = I32[s + 2];
   I32[d] = a; I32[d + 1] = a; I32[d + 2] = b; I32[d + 3] = b;
 }
 function movshdup(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX(c, i, x, true) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX(c, i, x, true) >>> 2;
   const a = I32[s + 1], b = I32[s + 3];
   I32[d] = a; I32[d + 1] = a; I32[d + 2] = b; I32[d + 3] = b;
 }
 function movddup(c: Cpu, i: Insn): void {
-  const x = xb(c), d = (x + 16 * i.reg) >> 2, s = srcX64(c, i, x) >> 2;
+  const x = xb(c), d = (x + 16 * i.reg) >>> 2, s = srcX64(c, i, x) >>> 2;
   const a = I32[s], b = I32[s + 1];
   I32[d] = a; I32[d + 1] = b; I32[d + 2] = a; I32[d + 3] = b;
 }
@@ -166,16 +166,16 @@ reg(0x12, 'F2', 'movddup', movddup);
 // ---- masks -----------------------------------------------------------------------------------
 
 function movmskps(c: Cpu, i: Insn): void {
-  const s = (xb(c) + 16 * i.rm) >> 2;
+  const s = (xb(c) + 16 * i.rm) >>> 2;
   c.setR(i.reg, 4, (I32[s] >>> 31) | ((I32[s + 1] >>> 31) << 1) | ((I32[s + 2] >>> 31) << 2) | ((I32[s + 3] >>> 31) << 3));
 }
 function movmskpd(c: Cpu, i: Insn): void {
-  const s = (xb(c) + 16 * i.rm) >> 2;
+  const s = (xb(c) + 16 * i.rm) >>> 2;
   c.setR(i.reg, 4, (I32[s + 1] >>> 31) | ((I32[s + 3] >>> 31) << 1));
 }
 /** pmovmskb r32, xmm: the top bit of each byte. */
 export function pmovmskb(c: Cpu, i: Insn): void {
-  const s = (xb(c) + 16 * i.rm) >> 2;
+  const s = (xb(c) + 16 * i.rm) >>> 2;
   let m = 0;
   for (let k = 3; k >= 0; k--) {
     const v = I32[s + k] & (0x80808080 | 0);

@@ -13,7 +13,7 @@ import { xb, U8, I8, U16, I16, I32, srcX, sdef } from './sse-common.js';
 const EA = new Int32Array(16), EB = new Int32Array(16);
 
 function load(off: number, words: boolean, signed: boolean, out: Int32Array): void {
-  if (words) { const h = off >> 1; for (let k = 0; k < 8; k++) out[k] = signed ? I16[h + k] : U16[h + k]; }
+  if (words) { const h = off >>> 1; for (let k = 0; k < 8; k++) out[k] = signed ? I16[h + k] : U16[h + k]; }
   else for (let k = 0; k < 16; k++) out[k] = signed ? I8[off + k] : U8[off + k];
 }
 
@@ -33,7 +33,7 @@ function explicitLen(c: Cpu, r: number, n: number, w64: boolean): number {
 
 /** 16-bit mask of the bytes equal between 16-byte blocks at pool offsets a and b (SWAR). */
 function eqMask(a: number, b: number): number {
-  const p = a >> 2, q = b >> 2;
+  const p = a >>> 2, q = b >>> 2;
   let m = 0;
   for (let k = 3; k >= 0; k--) {
     const t = I32[p + k] ^ I32[q + k];
@@ -44,7 +44,7 @@ function eqMask(a: number, b: number): number {
 }
 /** 16-bit mask of the bytes of the block at pool offset a equal to byte v. */
 function byteMask(a: number, v: number): number {
-  const p = a >> 2, w = Math.imul(v, 0x01010101);
+  const p = a >>> 2, w = Math.imul(v, 0x01010101);
   let m = 0;
   for (let k = 3; k >= 0; k--) {
     const t = I32[p + k] ^ w;
@@ -131,9 +131,9 @@ function index(explicit: boolean): Handler {
 }
 function mask(explicit: boolean): Handler {
   return (c, i) => {
-    const r = compare(c, i, explicit), x = xb(c), k0 = x >> 2;
+    const r = compare(c, i, explicit), x = xb(c), k0 = x >>> 2;
     if (i.imm & 0x40) {
-      if (i.imm & 1) { const h = x >> 1; for (let k = 0; k < 8; k++) U16[h + k] = r & (1 << k) ? 0xffff : 0; }
+      if (i.imm & 1) { const h = x >>> 1; for (let k = 0; k < 8; k++) U16[h + k] = r & (1 << k) ? 0xffff : 0; }
       else for (let k = 0; k < 16; k++) U8[x + k] = r & (1 << k) ? 0xff : 0;
     } else {
       I32[k0] = r; I32[k0 + 1] = 0; I32[k0 + 2] = 0; I32[k0 + 3] = 0;

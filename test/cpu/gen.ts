@@ -1298,3 +1298,91 @@ export function chains(g: Gen, perProducer = 10): void {
     }
   }
 }
+
+// ---- faulting accesses -------------------------------------------------------------------------------------
+// A faulting instruction must leave no trace: registers, flags and memory as before (the signal's
+// ucontext shows them), except REP string instructions, which fault after the iterations already
+// done. Memory operands sit in a read-only page (`ropage`), straddle the boundary from the
+// writable page before it, or reach the unmapped page after it (`nopage`).
+
+/** [AT&T template with {M} for the memory operand, operand size, kind: 'w' writes, 'r' reads only]. */
+const FAULTERS: [string, number, 'w' | 'r'][] = [
+  ['addl %ecx, {M}', 4, 'w'], ['addq $1, {M}', 8, 'w'], ['adcb %cl, {M}', 1, 'w'], ['subw $0x1234, {M}', 2, 'w'],
+  ['incl {M}', 4, 'w'], ['negq {M}', 8, 'w'], ['notw {M}', 2, 'w'], ['shll $3, {M}', 4, 'w'], ['rclq %cl, {M}', 8, 'w'],
+  ['xchgl %ecx, {M}', 4, 'w'], ['xaddq %rcx, {M}', 8, 'w'], ['cmpxchgl %ecx, {M}', 4, 'w'], ['btsl %ecx, {M}', 4, 'w'],
+  ['btcq $5, {M}', 8, 'w'], ['sete {M}', 1, 'w'], ['movl %ecx, {M}', 4, 'w'], ['movq $5, {M}', 8, 'w'],
+  ['movbe %rcx, {M}', 8, 'w'], ['shldl $4, %ecx, {M}', 4, 'w'], ['cmpxchg8b {M}', 8, 'w'], ['lock addl %ecx, {M}', 4, 'w'],
+  ['popq {M}', 8, 'w'], ['orq %rcx, {M}', 8, 'w'],
+  ['addl {M}, %ecx', 4, 'r'], ['movq {M}, %rcx', 8, 'r'], ['cmpw {M}, %cx', 2, 'r'], ['pushq {M}', 8, 'r'], ['divl {M}', 4, 'r'],
+  ['imulq {M}, %rcx', 8, 'r'], ['btl %ecx, {M}', 4, 'r'], ['cmovel {M}, %ecx', 4, 'r'], ['movzbl {M}, %ecx', 1, 'r'],
+];
+
+export function faults(g: Gen): void {
+  for (const [t, size, kind] of FAULTERS) {
+    // read-only page, straddling rw->ro, unmapped, straddling ro->unmapped
+    const places = kind === 'w' ? [['ropage', 8], ['ropage', -Math.max(1, size / 2)], ['nopage', 16]] : [['nopage', 8], ['nopage', -Math.max(1, size / 2)], ['ropage', 0]];
+    for (const [base, off] of places as [string, number][]) {
+      if (size === 1 && off < 0) continue;
+      for (let k = 0; k < 2; k++) {
+        const b = g.b();
+        const viaReg = k === 1;
+        b.set(RCX, 8, g.rng.u64()); b.set(RAX, 8, g.rng.u64()); b.set(RDX, 8, g.rng.u64());
+        if (t.includes('%cl')) b.set(RCX, 1, 3n);
+        if (t.startsWith('cmpxchg') && k === 0) b.set(RAX, 8, PROBE_RO_V);   // equal: it would store
+        if (t.startsWith('pop') || t.startsWith('push')) b.setFull(RSP, 'scratch+160');
+        let m = `${base}${off >= 0 ? '+' : ''}${off}(%rip)`;
+        if (viaReg) { b.setFull(RBX, sym(base, off + 64)); m = '-64(%rbx)'; }
+        // when the access does not fault, the usual undefined flags apply
+        b.undefFlags = /^div/.test(t) ? ARITH : /^imul/.test(t) ? SF | ZF | AF | PF : /^bt/.test(t) ? OF | SF | AF | PF
+          : /^sh[lr]l \$3/.test(t) ? AF | OF : /^rcl/.test(t) ? OF : /^shld/.test(t) ? AF | OF : 0;
+        const code = [t.replace('{M}', m)];
+        g.cases.push(caseOf(g, b, 'fault ' + t.split(' ')[0], code));
+      }
+    }
+  }
+  // stack and string operations that fault part-way
+  const stackCases: [string, string[], string][] = [
+    ['push', ['pushq %rcx'], 'ropage+8'], ['push', ['pushq %rcx'], 'ropage+4'], ['call', ['call @_t', '@_t:'], 'ropage+8'],
+    ['pushf', ['pushfq'], 'ropage+8'], ['enter', ['enter $16, $0'], 'ropage+8'], ['enter', ['enter $16, $2'], 'ropage+16'],
+    ['pop', ['popq %rcx'], 'nopage-4'], ['pop', ['popq %rcx'], 'nopage+8'], ['ret', ['ret'], 'nopage+8'], ['popf', ['popfq'], 'nopage-2'],
+    ['leave', ['leave'], 'scratch+100'],
+  ];
+  for (const [name, code, sp] of stackCases) {
+    const b = g.b();
+    b.set(RCX, 8, g.rng.u64());
+    b.setFull(RSP, sp);
+    b.setFull(RBP, name === 'leave' ? 'nopage+8' : 'scratch+200');
+    g.cases.push(caseOf(g, b, 'fault ' + name, code));
+  }
+  for (const [ins, s] of [['stosb', 1], ['stosq', 8], ['movsw', 2], ['movsq', 8], ['lodsl', 4], ['scasq', 8], ['cmpsb', 1]] as [string, number][]) {
+    for (const rep of ['', 'rep ']) {
+      const b = g.b();
+      b.flags &= ~BigInt(DF);
+      const reads = ins.startsWith('lods') || ins.startsWith('scas') || ins.startsWith('cmps');
+      b.setFull(RCX, 20n);
+      b.set(RAX, 8, g.rng.u64());
+      if (reads) { b.setFull(RSI, `nopage-${4 * s}`); b.setFull(RDI, ins.startsWith('scas') ? `nopage-${4 * s}` : 'scratch+130'); }
+      else { b.setFull(RSI, 'scratch+8'); b.setFull(RDI, `ropage-${5 * s}`); }
+      if (ins.startsWith('cmps')) b.setFull(RDI, 'ropage-16');
+      g.cases.push(caseOf(g, b, 'fault ' + ins, [(ins.startsWith('scas') || ins.startsWith('cmps') ? rep.replace('rep', 'repe') : rep) + ins]));
+    }
+  }
+  // non-canonical and kernel addresses
+  for (const addr of [0x8000000000000000n, 0x0000800000000000n, 0xffff800000000000n, 0xffffffffff600000n, 0n, 4096n]) {
+    for (const t of ['movq (%rbx), %rcx', 'movq %rcx, (%rbx)']) {
+      const b = g.b();
+      b.setFull(RBX, addr);
+      b.set(RCX, 8, g.rng.u64());
+      g.cases.push(caseOf(g, b, 'fault ' + t.split(' ')[0], [t]));
+    }
+  }
+}
+const PROBE_RO_V = 0x99aabbccddeeff00n;
+
+function caseOf(g: Gen, b: B, name: string, code: string[]): Case {
+  return {
+    id: g.cases.length, name, text: code.filter((l) => !/^@\w+:$/.test(l)).join('; ').replace(/@_t/g, 'L') + (b.regs.has(RSP) ? ` (rsp=${b.regs.get(RSP)})` : ''),
+    code, len: 0, hex: '(assembled by gas)', regs: b.regs as Map<number, bigint | string>, flags: b.flags, mem: b.mem, memSym: b.memSym,
+    undefFlags: b.undefFlags, undefRegs: b.undefRegs, undefMem: b.undefMem,
+  };
+}

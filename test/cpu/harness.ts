@@ -8,7 +8,7 @@
 // qword patches (register inputs, flags, memory), loads RFLAGS with popfq and all 16 GPRs with movs,
 // and jumps to the instruction under test. After it, `capture` appends a record to `out`:
 //   0..127 GPRs  128 RFLAGS  136 signo(u32) 140 si_code(u32) 144 si_addr  152 fault RIP
-//   160 trapno(u32) 164 err(u32)  168 case id  176..431 scratch (256 bytes)
+//   160 trapno(u32) 164 err(u32)  168 case id  176..431 scratch (256 bytes)  432..463 probe
 // A case that faults is caught by a SA_SIGINFO|SA_NODEFER|SA_ONSTACK handler which records the
 // registers from the signal's ucontext and the siginfo, and resumes with the next case. At the end
 // the program writes `out` to stdout with raw write(2) and exits. Under our CPU the test plays the
@@ -26,7 +26,11 @@ import { defaultPool } from '../../cpu/frames.js';
 import { getFlags, setFlags } from '../../cpu/flags.js';
 import { loadProgram } from '../../loader/index.js';
 
-export const REC = 432, SCR_IN_REC = 176, SCR_IN_CUR = 144, CUR_BYTES = 400, SCR_BYTES = 256;
+export const REC = 464, SCR_IN_REC = 176, SCR_IN_CUR = 144, CUR_BYTES = 400, SCR_BYTES = 256;
+/** 32 bytes around the boundary between a writable page (`rwpage`) and a read-only one (`ropage`),
+ *  followed by an unmapped page (`nopage`): faulting and page-crossing accesses are checked there. */
+export const PROBE_IN_REC = 432, PROBE_BYTES = 32;
+export const PROBE_RW = 0x1122334455667788n, PROBE_RO = 0x99aabbccddeeff00n;
 /** FS and GS bases the program sets (relative to scratch), so fs:/gs: operands reach scratch. */
 export const FS_DELTA = 0x10000, GS_DELTA = 0x20000;
 
@@ -88,6 +92,10 @@ export function programSource(cases: Case[], lay: Layout): string {
   // arch_prctl(ARCH_SET_FS / ARCH_SET_GS)
   o.push(`  mov $0x1002, %edi`, `  lea scratch-${FS_DELTA}(%rip), %rsi`, '  mov $158, %eax', '  syscall');
   o.push(`  mov $0x1001, %edi`, `  lea scratch-${GS_DELTA}(%rip), %rsi`, '  mov $158, %eax', '  syscall');
+  // probe pages: fill the read-only page, then mprotect(ropage, 4096, PROT_READ) and munmap(nopage)
+  o.push(`  movabs $${PROBE_RO}, %rax`, '  lea ropage(%rip), %rdi', '  mov $512, %ecx', '1: mov %rax, (%rdi)', '  add $8, %rdi', '  dec %ecx', '  jnz 1b');
+  o.push('  lea ropage(%rip), %rdi', '  mov $4096, %esi', '  mov $1, %edx', '  mov $10, %eax', '  syscall');
+  o.push('  lea nopage(%rip), %rdi', '  mov $4096, %esi', '  mov $11, %eax', '  syscall');
   o.push('  lea out(%rip), %rax', '  mov %rax, out_ptr(%rip)', '');
   for (const c of cases) {
     const L = `.Lc${c.id}`;
@@ -112,7 +120,8 @@ export function programSource(cases: Case[], lay: Layout): string {
     '1: mov (%rax), %rbx', '  mov %rbx, (%rdx)', '  add $8, %rax', '  add $8, %rdx', '  dec %ecx', '  jnz 1b',
     '  mov 16(%rsi), %rcx', '  lea 24(%rsi), %rax', '  lea cur(%rip), %rdi', '  test %rcx, %rcx', '  jz 3f',
     '2: mov (%rax), %rdx', '  mov 8(%rax), %rbx', '  mov %rbx, (%rdi,%rdx)', '  add $16, %rax', '  dec %rcx', '  jnz 2b',
-    '3: pushq cur+128(%rip)', '  popfq');
+    `3: movabs $${PROBE_RW}, %rax`, '  mov %rax, ropage-16(%rip)', '  mov %rax, ropage-8(%rip)',
+    '  pushq cur+128(%rip)', '  popfq');
   for (let n = 0; n < 16; n++) if (n !== 6) o.push(`  mov cur+${8 * n}(%rip), %${R(n)}`);
   o.push('  mov cur+48(%rip), %rsi', '  jmp *cur_ret(%rip)');
 
@@ -124,6 +133,8 @@ export function programSource(cases: Case[], lay: Layout): string {
     '  mov %rbx, 136(%rax)', '  mov %rbx, 144(%rax)', '  mov %rbx, 152(%rax)', '  mov %rbx, 160(%rax)');
   o.push('capture_tail:', '  mov cur_desc(%rip), %rbx', '  mov (%rbx), %rbx', '  mov %rbx, 168(%rax)',
     '  lea scratch(%rip), %rsi', `  lea ${SCR_IN_REC}(%rax), %rdi`, `  mov $${SCR_BYTES / 8}, %ecx`,
+    '1: mov (%rsi), %rbx', '  mov %rbx, (%rdi)', '  add $8, %rsi', '  add $8, %rdi', '  dec %ecx', '  jnz 1b',
+    '  lea ropage-16(%rip), %rsi', `  mov $${PROBE_BYTES / 8}, %ecx`,
     '1: mov (%rsi), %rbx', '  mov %rbx, (%rdi)', '  add $8, %rsi', '  add $8, %rdi', '  dec %ecx', '  jnz 1b',
     `  add $${REC}, %rax`, '  mov %rax, out_ptr(%rip)', '  ret');
 
@@ -162,6 +173,7 @@ export function programSource(cases: Case[], lay: Layout): string {
     'cap_flags: .quad 0', 'out_ptr: .quad 0',
     '.balign 4096', 'capstack: .space 4096', 'capstack_top: .space 64',
     '.balign 4096', '.globl altstack', 'altstack: .space 65536',
+    '.balign 4096', '.globl rwpage', 'rwpage: .space 4096', '.globl ropage', 'ropage: .space 4096', '.globl nopage', 'nopage: .space 4096',
     '.balign 4096', '.globl out', `out: .space ${cases.length * REC + 4096}`);
   return o.join('\n') + '\n';
 }
@@ -258,6 +270,8 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
         case 1: chunks.push(mem.readBytes(a1, a2).slice()); setRax(a2); break;
         case 60: case 231: status = a0 & 0xff; break;
         case 13: case 131: setRax(0); break;
+        case 10: setRax(mem.protect(a0, a1, a2) ? 0 : -12); break;
+        case 11: mem.unmap(a0, a1); setRax(0); break;
         case 158:
           if (a0 === 0x1002) cpu.fsBase = a1; else if (a0 === 0x1001) cpu.gsBase = a1;
           setRax(0); break;
@@ -295,4 +309,21 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
 export function currentCase(e: Emu, syms: Map<string, number>): number {
   const d = rd64(e.mem, syms.get('cur_desc')!);
   return d ? rd64(e.mem, d) : -1;
+}
+
+/** Runs the program on our CPU until it exits or raises a CPU exception (no signal delivery). */
+export function runUntilSignal(e: Emu, budget = 1e6): { signal: import('../../cpu/fault.js').CpuSignal | null; rip: number; status: number | null } {
+  const { cpu } = e;
+  while (budget > 0) {
+    const before = cpu.retired;
+    const why = cpu.run(budget);
+    budget -= Math.max(1, cpu.retired - before);
+    if (why === EXIT_SIGNAL) return { signal: cpu.signal, rip: cpu.rip, status: null };
+    if (why === EXIT_SYSCALL) {
+      const nr = cpu.r[0];
+      if (nr === 60 || nr === 231) return { signal: null, rip: cpu.rip, status: cpu.r[14] & 0xff };
+      cpu.setR(0, 8, -38, -1);
+    }
+  }
+  return { signal: null, rip: cpu.rip, status: null };
 }

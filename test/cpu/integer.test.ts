@@ -73,6 +73,7 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
   }
   const nEntryCases = g.cases.length;
   G.chains(g);
+  G.faults(g);
   const cases = g.cases;
 
   // ---- build, run natively, run on our CPU -----------------------------------------------------------
@@ -143,23 +144,26 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
     const diffs: string[] = [];
     if (op === undefined) diffs.push('our run produced no record for this case');
     else {
+      // a faulting instruction has no undefined results: everything must be as before it
+      const nativeFault = nv.getUint32(np + 136, true) !== 0;
+      const undefFlags = nativeFault ? 0 : c.undefFlags, undefRegs = nativeFault ? [] : c.undefRegs, undefMem = nativeFault ? [] : c.undefMem;
       for (let n = 0; n < 16; n++) {
         let m = (1n << 64n) - 1n;
-        for (const [r, u] of c.undefRegs) if (r === n) m &= ~u;
+        for (const [r, u] of undefRegs) if (r === n) m &= ~u;
         const a = nv.getBigUint64(np + 8 * n, true), b = ov.getBigUint64(op + 8 * n, true);
         if ((a & m) !== (b & m)) diffs.push(`${G.regNames[n]}: native 0x${a.toString(16)} ours 0x${b.toString(16)}`);
       }
-      const fm = ~BigInt(c.undefFlags) & ~RF & 0xffffffffn;
+      const fm = ~BigInt(undefFlags) & ~RF & 0xffffffffn;
       const fa = nv.getBigUint64(np + 128, true), fb = ov.getBigUint64(op + 128, true);
       if ((fa & fm) !== (fb & fm)) diffs.push(`rflags: native ${flagText(fa)} ours ${flagText(fb)} (differ in ${flagText((fa ^ fb) & fm)})`);
-      else if (((fa ^ fb) & BigInt(c.undefFlags)) !== 0n) {
+      else if (((fa ^ fb) & BigInt(undefFlags)) !== 0n) {
         for (const [bit, fname] of FLAG_NAMES) {
-          if (!((fa ^ fb) & BigInt(c.undefFlags) & BigInt(bit))) continue;
+          if (!((fa ^ fb) & BigInt(undefFlags) & BigInt(bit))) continue;
           const k = `${c.name} ${fname}`;
           undefDiffs.set(k, (undefDiffs.get(k) ?? 0) + 1);
         }
       }
-      if (c.undefFlags) for (const [bit, fname] of FLAG_NAMES) if (c.undefFlags & bit) { const k = `${c.name} ${fname}`; undefSeen.set(k, (undefSeen.get(k) ?? 0) + 1); }
+      if (undefFlags) for (const [bit, fname] of FLAG_NAMES) if (undefFlags & bit) { const k = `${c.name} ${fname}`; undefSeen.set(k, (undefSeen.get(k) ?? 0) + 1); }
       const ns = nv.getUint32(np + 136, true), os = ov.getUint32(op + 136, true);
       const fault = (v: DataView, p: number) => {
         const s = v.getUint32(p + 136, true);
@@ -169,11 +173,18 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
       if (fault(nv, np) !== fault(ov, op)) diffs.push(`fault: native ${fault(nv, np)}; ours ${fault(ov, op)}`);
       void ns; void os;
       const und = new Set<number>();
-      for (const [o, l] of c.undefMem) for (let k = 0; k < l; k++) und.add(o + k);
+      for (const [o, l] of undefMem) for (let k = 0; k < l; k++) und.add(o + k);
       const bad: number[] = [];
       for (let k = 0; k < H.SCR_BYTES; k++) {
         if (und.has(k)) continue;
         if (nat.out[np + H.SCR_IN_REC + k] !== ours.out[op + H.SCR_IN_REC + k]) bad.push(k);
+      }
+      for (let k = 0; k < H.PROBE_BYTES; k++) {
+        if (nat.out[np + H.PROBE_IN_REC + k] !== ours.out[op + H.PROBE_IN_REC + k]) {
+          const hexs = (buf: Uint8Array, p: number) => Array.from(buf.subarray(p + H.PROBE_IN_REC, p + H.PROBE_IN_REC + H.PROBE_BYTES), (x) => x.toString(16).padStart(2, '0')).join(' ');
+          diffs.push(`memory ropage-16..+15: native ${hexs(nat.out, np)} ours ${hexs(ours.out, op)}`);
+          break;
+        }
       }
       if (bad.length) {
         const lo = bad[0], hi = Math.min(bad[bad.length - 1], lo + 15);
@@ -198,7 +209,7 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
     }
     dest.push([
       `case #${c.id} ${c.text}${c.info ? ` (informational: ${c.info})` : ''}`,
-      `  bytes ${c.hex}   objdump: ${disasm(c)}   entry ${caseEntry[c.id] || '(none: #UD)'}`,
+      c.len ? `  bytes ${c.hex}   objdump: ${disasm(c)}   entry ${caseEntry[c.id] || '(none: #UD)'}` : `  entry of the first instruction ${caseEntry[c.id] || '(none: #UD)'}`,
       `  inputs: ${inputs.join(' ')}`,
       ...diffs.map((d) => '  ' + d),
     ].join('\n'));
@@ -209,7 +220,7 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
   const testable = total - excluded.length;
   const uncovered = Object.keys(entries).filter((k) => !covered.has(k) && !excludedKeys.has(k));
   log(`covered ${covered.size} of ${total} integer entries (${excluded.length} excluded with reasons, ${uncovered.length} uncovered)`);
-  log(`${cases.length} cases (${nEntryCases} for table entries, ${cases.length - nEntryCases} flag-flow chains), ${failing} mismatches${infoMismatch ? `, ${infoMismatch} informational mismatches` : ''}; ` +
+  log(`${cases.length} cases (${nEntryCases} for table entries, ${cases.length - nEntryCases} flag-flow chains and faulting accesses), ${failing} mismatches${infoMismatch ? `, ${infoMismatch} informational mismatches` : ''}; ` +
     `generate+build ${t1 - t0} ms, native ${t2 - t1} ms, ours ${t3 - t2} ms (${ours.insns} instructions)`);
   for (const [l, r] of excluded) log(`  excluded: ${l}: ${r}`);
   if (undefDiffs.size) {
@@ -224,4 +235,33 @@ test('integer instructions match the hardware', { timeout: 600_000 }, (t) => {
   void testable;
   assert.deepEqual(uncovered.map((k) => `${entries[k][4].name} ${k}`), [], 'integer entries without a test case');
   assert.equal(failing, 0, `${failing} mismatches against the hardware`);
+});
+
+// Division faults without a handler: natively the process dies by SIGFPE; our CPU must stop with
+// CpuSignal signo 8 (SIGFPE), code 1 (FPE_INTDIV), RIP and si_addr at the dividing instruction.
+test('integer divide faults: SIGFPE natively, CpuSignal 8/FPE_INTDIV on our CPU', (t) => {
+  if (process.arch !== 'x64' || process.platform !== 'linux') { t.skip('needs an x86-64 Linux host as the oracle'); return; }
+  if (!which('gcc') || !which('nm')) { t.skip('needs gcc and binutils'); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'lxcpu-de-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cases: [string, string[]][] = [
+    ['div r32 by zero', ['mov $7, %eax', 'xor %edx, %edx', 'xor %ecx, %ecx', 'fault_at: div %ecx']],
+    ['div r8 quotient overflow', ['mov $0x1000, %eax', 'mov $2, %bl', 'fault_at: div %bl']],
+    ['idiv r64 INT64_MIN / -1', ['movabs $0x8000000000000000, %rax', 'cqo', 'mov $-1, %rcx', 'fault_at: idiv %rcx']],
+    ['idiv m16 by zero', ['movw $0, divisor(%rip)', 'mov $5, %eax', 'cwd', 'fault_at: idivw divisor(%rip)']],
+    ['div r64 quotient overflow', ['mov $1, %edx', 'xor %eax, %eax', 'mov $1, %ecx', 'fault_at: div %rcx']],
+  ];
+  for (const [name, body] of cases) {
+    const src = ['.text', '.globl _start', '.globl fault_at', '_start:', ...body,
+      'mov $60, %eax', 'xor %edi, %edi', 'syscall', '.data', 'divisor: .word 0', ''].join('\n');
+    const built = H.build(dir, name.replace(/\W+/g, '_'), src);
+    const nat = H.runNative(built.exe);
+    assert.equal(nat.signal, 'SIGFPE', `${name}: native run should die by SIGFPE (status ${nat.status}, signal ${nat.signal})`);
+    const emu = H.loadEmu(built);
+    const r = H.runUntilSignal(emu);
+    const at = built.syms.get('fault_at')!;
+    assert.ok(r.signal, `${name}: our CPU exited (status ${r.status}) instead of raising SIGFPE`);
+    assert.deepEqual([r.signal.signo, r.signal.code, r.signal.addr, r.rip], [8, 1, at, at], `${name}: CpuSignal signo, code, addr and RIP`);
+  }
+  console.log(`${cases.length} division faults: SIGFPE natively and CpuSignal(8, FPE_INTDIV) at the instruction on our CPU`);
 });
