@@ -408,34 +408,52 @@ export function mul(ase: number, ahi: number, alo: number, bse: number, bhi: num
 
 // ---- division ------------------------------------------------------------------------------------
 
-/** 66 quotient bits of (ah:al [<< 1 if ah:al < bh:bl]) / (bh:bl) into W[Q2_]:W[Q1_]:W[Q0_] as w2:w1:w0
- *  (64 bits + 2 bits + sticky); returns -1 when the dividend was pre-shifted, else 0. */
+/** Quotient of (ah:al [<< 1 if ah:al < bh:bl]) / (bh:bl), both normalized, as w2:w1:w0 in
+ *  W[Q2_]:W[Q1_]:W[Q0_] (64 bits, then 5 more bits and the sticky remainder); returns -1 when
+ *  the dividend was pre-shifted, else 0. Long division in 17-bit digits: each digit is estimated
+ *  in double precision (off by at most one) and corrected against the exact remainder, which
+ *  stays below the divisor; digit * divisor-word products stay below 2^49, exact in doubles. */
 function div64(ah: number, al: number, bh: number, bl: number): number {
-  let r2 = 0, r1 = ah, r0 = al, adj = 0;
+  let adj = 0, rh: number, rl: number;
+  // integer digit 1: r = a' - b (a' = a or 2a, in [b, 2b)); 2a - b = a - (b - a)
   if (ah < bh || (ah === bh && al < bl)) {
-    r2 = ah >>> 31; r1 = ((ah << 1) | (al >>> 31)) >>> 0; r0 = (al << 1) >>> 0; adj = -1;
+    adj = -1;
+    let tl = bl - al, th = bh - ah;
+    if (tl < 0) { tl += TWO32; th -= 1; }            // b - a
+    rl = al - tl; rh = ah - th;
+    if (rl < 0) { rl += TWO32; rh -= 1; }
+  } else {
+    rl = al - bl; rh = ah - bh;
+    if (rl < 0) { rl += TWO32; rh -= 1; }
   }
-  let qh = 0, qm = 0, ql = 0;        // 66-bit quotient: qh (2 bits) : qm : ql
-  for (let k = 0; k < 66; k++) {
-    qh = ((qh << 1) | (qm >>> 31)) & 3;
-    qm = ((qm << 1) | (ql >>> 31)) >>> 0;
-    ql = (ql << 1) >>> 0;
-    if (r2 !== 0 || r1 > bh || (r1 === bh && r0 >= bl)) {
-      let t = r0 - bl, br = 0;
-      if (t < 0) { t += TWO32; br = 1; }
-      r0 = t;
-      t = r1 - bh - br;
-      if (t < 0) t += TWO32;     // borrow out of the 65th bit: the remainder is now below b
-      r1 = t; r2 = 0;
-      ql = (ql | 1) >>> 0;
+  const bd = bh * TWO32 + bl;
+  let d1 = 0, d2 = 0, d3 = 0, d4 = 0;
+  for (let k = 0; k < 4; k++) {
+    // digit d = floor(r * 2^17 / b) < 2^17
+    let d = Math.floor((rh * TWO32 + rl) * 131072 / bd);
+    if (d > 131071) d = 131071;
+    // t = r * 2^17 - d * b, as th * 2^32 + tl (th may go negative)
+    const x0 = (rl * 131072) % TWO32;                  // low word of r << 17
+    const xhi = rh * 131072 + Math.floor(rl / 32768);  // the rest, below 2^49
+    const p0 = d * bl, p1 = d * bh;
+    const p0l = p0 % TWO32, p0h = (p0 - p0l) / TWO32;
+    let tl = x0 - p0l, th = xhi - p1 - p0h;
+    if (tl < 0) { tl += TWO32; th -= 1; }
+    while (th < 0) {                                  // estimate too large
+      d--; tl += bl; th += bh;
+      if (tl >= TWO32) { tl -= TWO32; th += 1; }
     }
-    r2 = r1 >>> 31; r1 = ((r1 << 1) | (r0 >>> 31)) >>> 0; r0 = (r0 << 1) >>> 0;
+    while (th > bh || (th === bh && tl >= bl)) {      // estimate too small
+      d++; tl -= bl; th -= bh;
+      if (tl < 0) { tl += TWO32; th -= 1; }
+    }
+    rh = th; rl = tl;
+    if (k === 0) d1 = d; else if (k === 1) d2 = d; else if (k === 2) d3 = d; else d4 = d;
   }
-  // quotient in [2^65, 2^66): top 64 bits, then 2 bits and the sticky remainder
-  W[Q2_] = ((qh << 30) | (qm >>> 2)) >>> 0;
-  W[Q1_] = ((qm << 30) | (ql >>> 2)) >>> 0;
-  W[Q0_] = ((ql & 3) << 30) >>> 0;
-  if ((r2 | r1 | r0) !== 0) W[Q0_] = (W[Q0_] | 1) >>> 0;
+  // quotient 1.d1 d2 d3 d4 (68 fraction bits): 63 of them complete the significand
+  W[Q2_] = (0x80000000 | (d1 << 14) | (d2 >>> 3)) >>> 0;
+  W[Q1_] = (((d2 & 7) << 29) | (d3 << 12) | (d4 >>> 5)) >>> 0;
+  W[Q0_] = (((d4 & 31) << 27) | ((rh !== 0 || rl !== 0) ? 1 : 0)) >>> 0;
   return adj;
 }
 

@@ -18,6 +18,8 @@ interface Fixture {
   status?: number;
   /** Time limit for the lxrun run, ms (default 120 s). */
   timeoutMs?: number;
+  /** A known failure, with the reason: the test still runs and reports, as a TODO. */
+  todo?: string;
   /** Pass a fresh empty directory as the last argument (a different one for each run). */
   tmpDirArg?: boolean;
 }
@@ -48,7 +50,8 @@ const FIXTURES: Fixture[] = [
   { name: 'malloc', timeoutMs: 180_000 },
   { name: 'mmap' },
   { name: 'setjmp' },
-  { name: 'signals' },
+  // Signal delivery to guest handlers (rt_sigframe, rt_sigreturn) is issue #4: known failing, reported as TODO.
+  { name: 'signals', todo: 'signal delivery to guest handlers arrives with issue #4' },
   { name: 'fileio', tmpDirArg: true },
   { name: 'sha256', args: ['256K'] },
   { name: 'sortbench', args: ['100000'] },
@@ -63,7 +66,7 @@ test('fixture binaries are built and committed', () => {
 
 for (const fx of FIXTURES) {
   for (const libc of LIBCS) {
-    test(`${fx.name} (${libc}): lxrun matches native`, async () => {
+    test(`${fx.name} (${libc}): lxrun matches native`, { todo: fx.todo }, async () => {
       const program = join(FIXTURE_BIN, libc, fx.name);
       const work = mkdtempSync(join(tmpdir(), `lxbrand-${fx.name}-`));
       try {

@@ -40,7 +40,9 @@ function bind(pool: FramePool): void {
   bound = pool;
 }
 
-/** Byte offset in the pool of XMM0 of this CPU (binds the views to its pool on first use). */
+/** Byte offset in the pool of XMM0 of this CPU (binds the views to its pool on first use).
+ *  Handlers call it before touching any view: a view read earlier in the same expression
+ *  (`U8[xb(c) + k]`) would be the previous pool's. */
 export function xb(c: Cpu): number {
   const st = c.state;
   if (st.pool !== bound) bind(st.pool);

@@ -407,11 +407,11 @@ d66(1, 0xc5, 'pextrw', (c, i) => {
   c.setR(i.reg, 4, U16[(s >>> 1) + (i.imm & 7)]);
 }, { imm: 'ub', form: 'reg' });
 d66(3, 0x14, 'pextrb', (c, i) => {
-  const v = U8[xb(c) + 16 * i.reg + (i.imm & 15)];
+  const x = xb(c), v = U8[x + 16 * i.reg + (i.imm & 15)];     // xb first: it may rebind the views
   if (i.mod === 3) c.setR(i.rm, 4, v); else c.mem.write8(c.ea(i), v);
 }, { imm: 'ub' });
 d66(3, 0x15, 'pextrw', (c, i) => {
-  const v = U16[((xb(c) + 16 * i.reg) >>> 1) + (i.imm & 7)];
+  const x = xb(c), v = U16[((x + 16 * i.reg) >>> 1) + (i.imm & 7)];
   if (i.mod === 3) c.setR(i.rm, 4, v); else c.mem.write16(c.ea(i), v);
 }, { imm: 'ub' });
 d66(3, 0x16, 'pextrd', (c, i) => {

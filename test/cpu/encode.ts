@@ -52,6 +52,8 @@ export interface Encoded {
   len: number;
   /** Known bytes as hex, with `??` for symbolic parts (for reports before linking). */
   hex: string;
+  /** A REX prefix was emitted (the encoding is 64-bit only). */
+  rex: boolean;
 }
 
 function hex2(b: number): string { return b.toString(16).padStart(2, '0'); }
@@ -155,7 +157,7 @@ export function encode(e: Enc): Encoded {
     }
   }
   flush();
-  return { lines, len, hex: hex.trim() };
+  return { lines, len, hex: hex.trim(), rex: needRex };
 }
 
 function scaleBits(s: number): number { return s === 1 ? 0 : s === 2 ? 1 : s === 4 ? 2 : 3; }

@@ -80,7 +80,10 @@ class B {
   blocked = new Set<number>();
   /** Operand registers already chosen (exact operand numbers incl. 16..19). */
   chosen = new Set<number>();
-  noRex = false;
+  private rexOff = false;
+  /** No REX prefix (always in 32-bit mode): registers 0..7, byte registers AL..BL and AH..BH. */
+  get noRex(): boolean { return this.rexOff || this.g.mode32; }
+  set noRex(v: boolean) { this.rexOff = v; }
   pfx: number[] = [];
   asize = 8;
   pre?: string[];
@@ -138,7 +141,8 @@ class B {
       return n;
     };
     const form = r.int(20);
-    if (form < 5) {                                           // [base]
+    const m32 = this.g.mode32;
+    if (form < 5 || (m32 && form >= 18)) {                    // [base]
       const b = free();
       this.regs.set(b, sym('scratch', off));
       return { base: b };
@@ -156,15 +160,15 @@ class B {
       this.regs.set(b, sym('scratch', off - d - xv * scale));
       return { base: b, index: x, scale, disp: d };
     }
-    if (form < 14 && !o.noRip) return { rip: true, sym: sym('scratch', off) };
+    if (form < 14 && !o.noRip && !m32) return { rip: true, sym: sym('scratch', off) };
     if (form < 15) return { sym: sym('scratch', off) };    // [disp32]
-    if (form < 16) {                                          // [index*scale + disp32]
+    if (form < 16 || m32) {                                   // [index*scale + disp32]
       const x = free(true);
       const scale = r.pick([1, 2, 4, 8] as const), xv = r.int(200);
       this.regs.set(x, BigInt(xv));
       return { index: x, scale, sym: sym('scratch', off - xv * scale) };
     }
-    if (form < 18 && !o.noSeg) {                              // fs: / gs: [base + disp]
+    if (form < 18 && !o.noSeg && !m32) {                      // fs: / gs: [base + disp]
       const gs = r.chance(0.5), b = free(), d = r.int(256) - 128;
       this.pfx.push(gs ? 0x65 : 0x64);
       this.regs.set(b, BigInt((gs ? GS_DELTA : FS_DELTA) + off - d));
@@ -183,16 +187,18 @@ function hx(v: bigint): string { return '0x' + BigInt.asUintN(64, v).toString(16
 
 // ---- entries: sizes, prefixes, immediates --------------------------------------------------------------
 
+/** Set while generating compatibility-mode (32-bit) cases. */
+let MODE32 = false;
 export function sizesOf(d: OpDef): number[] {
   switch (d.size ?? 'v') {
     case 'b': return [1];
-    case 'v': return [2, 4, 8];
-    case 'd64': return [8, 2];
-    case 'f64': return [8];
+    case 'v': return MODE32 ? [2, 4] : [2, 4, 8];
+    case 'd64': return MODE32 ? [4, 2] : [8, 2];
+    case 'f64': return MODE32 ? [4] : [8];
     case 'w': return [2];
     case 'd': return [4];
-    case 'q': return [8];
-    case 'y': return [4, 8];
+    case 'q': return MODE32 ? [] : [8];
+    case 'y': return MODE32 ? [4] : [4, 8];
   }
 }
 function sizeEnc(d: OpDef, osize: number): { pfx: number[]; rexW: boolean } {
@@ -233,6 +239,9 @@ export class Gen {
   lay: Layout;
   /** Entries the generator has no family for (they fail the coverage check). */
   unknown: Entry[] = [];
+  /** Generating 32-bit (compatibility mode) cases: no REX, no RIP-relative, 0x67 means 16-bit addressing. */
+  get mode32(): boolean { return MODE32; }
+  set mode32(v: boolean) { MODE32 = v; }
 
   constructor(seed: number) {
     this.rng = new Rng(seed);
@@ -255,9 +264,16 @@ export class Gen {
   /** Emits a case. */
   add(b: B, name: string, enc: Enc, text: string): void {
     enc.pfx = [...b.pfx, ...(b.asize === 4 ? [0x67] : []), ...(enc.pfx ?? [])];
+    if (this.mode32) {
+      // 64-bit-only encodings are dropped; FS/GS hold null selectors in this process's compat mode
+      if (enc.rexW || enc.rex || enc.pfx.some((p) => (p & 0xf0) === 0x40 || p === 0x64 || p === 0x65)) return;
+      if (b.asize === 4) b.info ??= '0x67 in 32-bit code selects 16-bit addressing, which our decoder does not implement (#UD)';
+    }
     if (b.noRex && enc.rexW) throw new Error('noRex with REX.W');
     const e = encode(enc);
+    if (this.mode32 && e.rex) return;
     this.cases.push({
+      mode32: this.mode32,
       id: this.cases.length, name, text, code: e.lines, len: e.len, hex: e.hex, after: b.after, pre: b.pre,
       regs: b.regs as Map<number, bigint | string>, flags: b.flags, mem: b.mem, memSym: b.memSym,
       undefFlags: b.undefFlags, undefRegs: b.undefRegs, undefMem: b.undefMem, memOp: b.memOp, info: b.info,
@@ -423,6 +439,16 @@ fam(['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test', 'xadd', 'cmp
 
 fam(['inc', 'dec', 'neg', 'not'], (g, e) => {
   const name = e.d.name;
+  if (!e.d.modrm) {                                            // 40+r / 48+r: 32-bit mode only
+    for (const osize of sizesOf(e.d)) for (const v of [...edges(osize * 8), g.rng.val(osize * 8), g.rng.val(osize * 8)]) {
+      const b = g.b();
+      const r = e.op & 7;
+      if (r === RSP) stackAt(b);
+      b.set(r, osize, v);
+      g.add(b, name, g.enc(e, osize, { opreg: r }), `${name} ${regName(r, osize)}`);
+    }
+    return;
+  }
   for (const osize of sizesOf(e.d)) {
     const bits = osize * 8;
     for (const mem of memForms(e.d)) {
@@ -683,7 +709,7 @@ fam(['mov'], (g, e) => {
         g.add(b, 'mov', enc, `mov ${regName(r, osize)}, ${hx(immValue(e.d.imm, osize, i))}`);
       }
     } else if (op >= 0xa0 && op <= 0xa3) {
-      for (const a32 of [false, true]) for (let k = 0; k < 5; k++) {
+      for (const a32 of g.mode32 ? [false] : [false, true]) for (let k = 0; k < 5; k++) {
         const b = g.b();
         b.block(RAX);
         const off = g.memOff(osize);
@@ -691,7 +717,7 @@ fam(['mov'], (g, e) => {
         b.set(RAX, osize, g.rng.val(bits));
         b.memOp = [off, osize];
         if (a32) b.asize = 4;
-        const enc = g.enc(e, osize, { imm: [{ size: a32 ? 4 : 8, expr: sym('scratch', off) }] });
+        const enc = g.enc(e, osize, { imm: [{ size: a32 || g.mode32 ? 4 : 8, expr: sym('scratch', off) }] });
         const mt = `${osize === 1 ? 'byte' : osize === 2 ? 'word' : osize === 4 ? 'dword' : 'qword'} [moffs${a32 ? '32' : '64'} scratch+${off}]`;
         g.add(b, 'mov', enc, op & 2 ? `mov ${mt}, ${regName(RAX, osize)}` : `mov ${regName(RAX, osize)}, ${mt}`);
       }
@@ -700,6 +726,7 @@ fam(['mov'], (g, e) => {
       for (const mem of memForms(e.d)) for (let sreg = 0; sreg < 8; sreg++) {
         const b = g.b();
         const E = g.eOperand(b, mem, mem ? 2 : osize, g.rng.val(16));
+        if (g.mode32 && sreg === 5) b.info = 'GS is 0x63 in a real i386 process (set_thread_area) but 0 in this 64-bit test process';
         g.add(b, 'mov', g.enc(e, osize, { rm: E.rm, reg: sreg }), `mov ${E.text}, ${['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'sreg6', 'sreg7'][sreg]}`);
       }
     } else {
@@ -753,7 +780,7 @@ fam(['lea'], (g, e) => {
         if (x === RSP) x = free();
         m = { base: r, index: x, scale: g.rng.pick([1, 2, 4, 8] as const), disp };
       } else if (form === 4) { let x = free(); if (x === RSP) x = free(); m = { index: x, scale: g.rng.pick([1, 2, 4, 8] as const), disp }; }
-      else if (form === 5) m = { rip: true, sym: sym('scratch', g.rng.int(256)) };
+      else if (form === 5) m = g.mode32 ? { sym: sym('scratch', g.rng.int(256)) } : { rip: true, sym: sym('scratch', g.rng.int(256)) };
       else if (form === 6) m = { disp };
       else if (form === 7) { const r = g.rng.pick([RSP, RBP, 12, 13]); b.chosen.add(r); m = { base: r, disp: g.rng.chance(0.5) ? 0 : disp }; }
       else { const r = free(); m = { base: r, index: r === RSP ? undefined : r, scale: 2, disp: 0, disp32: true }; }
@@ -919,6 +946,15 @@ fam(['pushf', 'popf'], (g, e) => {
   }
 });
 
+fam(['pusha', 'popa'], (g, e) => {
+  for (const osize of sizesOf(e.d)) for (let k = 0; k < 6; k++) {
+    const b = g.b();
+    stackAt(b, e.d.name === 'pusha' ? 200 : 160);
+    for (let n = 0; n < 8; n++) if (n !== RSP) b.set(n, 8, g.rng.u64());
+    g.add(b, e.d.name, g.enc(e, osize, {}), `${e.d.name}${osize === 2 ? 'w' : 'd'}`);
+  }
+});
+
 fam(['lahf', 'sahf'], (g, e) => {
   for (let k = 0; k < 24; k++) {
     const b = g.b();
@@ -973,7 +1009,7 @@ fam(['cmpxchg8b'], (g, e) => {
 
 /** Landing pads: marker byte at scratch+255 says which path ran. */
 function pads(b: B): void {
-  b.after = ['movb $0x4e, scratch+255(%rip)', 'jmp @_p', '@_t: movb $0x54, scratch+255(%rip)'];
+  b.after = ['movb $0x4e, scratch+255', 'jmp @_x', '@_t: movb $0x54, scratch+255'];
 }
 
 fam(['jcc'], (g, e) => {
@@ -995,8 +1031,8 @@ fam(['jmp', 'call'], (g, e) => {
       const b = g.b();
       stackAt(b);
       if (back) {
-        b.pre = ['@_t: movb $0x42, scratch+255(%rip)', 'jmp @_p'];
-        b.after = ['movb $0x4e, scratch+255(%rip)'];
+        b.pre = ['@_t: movb $0x42, scratch+255', 'jmp @_x'];
+        b.after = ['movb $0x4e, scratch+255'];
       } else pads(b);
       g.add(b, name, g.enc(e, 8, { rel: { size, target: '@_t' } }), `${name} rel${size * 8} ${back ? 'backward' : 'forward'}`);
     }
@@ -1145,7 +1181,7 @@ fam(['nop', 'prefetchw'], (g, e) => {
   for (const osize of [4, 2, 8]) for (const mem of [true, false]) for (let k = 0; k < 3; k++) {
     const b = g.b();
     const E = g.eOperand(b, mem, osize, g.rng.val(osize * 8));
-    const reg = g.rng.int(16);
+    const reg = g.rng.int(g.mode32 ? 8 : 16);
     const enc = g.enc(e, osize, { rm: E.rm, reg });
     g.add(b, e.d.name, enc, `${e.d.name} ${E.text} (0f ${e.op.toString(16)} /${reg})`);
   }
@@ -1184,6 +1220,11 @@ fam(['syscall'], (g, e) => {
 /** Entries the suite does not run, each with its reason. */
 export const EXCLUDED: Record<string, string> = {
   xgetbv: 'not advertised by our CPUID (no OSXSAVE), so #UD is our correct answer while the host executes it',
+};
+/** Entries not run in 32-bit mode (besides only: 64 ones). */
+export const EXCLUDED32: Record<string, string> = {
+  syscall: 'SYSCALL from compatibility mode enters the kernel\'s 32-bit syscall path: kernel behaviour, not the CPU\'s',
+  xgetbv: EXCLUDED.xgetbv,
 };
 /** 32-bit-only entries (only: 32) have no oracle in 64-bit mode. */
 export const ONLY32_REASON = '32-bit only (only: 32): decodes differently in long mode (REX prefixes, #UD); needs a compat-mode oracle';

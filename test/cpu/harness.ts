@@ -66,6 +66,8 @@ export interface Case {
   memOp?: [number, number];
   /** A case whose mismatch is reported but does not fail the test (documented reason). */
   info?: string;
+  /** Runs in 32-bit compatibility mode (CS 0x23): entered and left with far jumps. */
+  mode32?: boolean;
 }
 
 export interface Layout {
@@ -96,8 +98,20 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push(`  movabs $${PROBE_RO}, %rax`, '  lea ropage(%rip), %rdi', '  mov $512, %ecx', '1: mov %rax, (%rdi)', '  add $8, %rdi', '  dec %ecx', '  jnz 1b');
   o.push('  lea ropage(%rip), %rdi', '  mov $4096, %esi', '  mov $1, %edx', '  mov $10, %eax', '  syscall');
   o.push('  lea nopage(%rip), %rdi', '  mov $4096, %esi', '  mov $11, %eax', '  syscall');
+  // compatibility-mode cases address memory through DS/ES: load the user data selector
+  o.push('  mov $0x2b, %eax', '.globl set_ds', 'set_ds: mov %eax, %ds', '.globl set_es', 'set_es: mov %eax, %es');
   o.push('  lea out(%rip), %rax', '  mov %rax, out_ptr(%rip)', '');
   for (const c of cases) {
+    if (c.mode32) {
+      const L = `.Lc${c.id}`;
+      o.push(`${L}:`, '  lea capstack_top(%rip), %rsp', `  lea ${L}_d(%rip), %rsi`, '  call setup', `${L}_go: ljmpl *${L}_f32(%rip)`, '.code32');
+      for (const l of c.pre ?? []) o.push('  ' + l.replace(/@/g, L));
+      o.push(`${L}_i:  # ${c.text.replace(/#/g, '')}`);
+      for (const l of c.code) o.push('  ' + l.replace(/@/g, L));
+      for (const l of c.after ?? []) o.push('  ' + l.replace(/@/g, L));
+      o.push(`${L}_x: ljmpl *${L}_f64`, '.code64', `${L}_p:`, '  mov %rsp, cap_rsp(%rip)', '  lea capstack_top(%rip), %rsp', '  call capture', `${L}_e:`);
+      continue;
+    }
     const L = `.Lc${c.id}`;
     o.push(`${L}:`);
     if (c.pre) { o.push(`  jmp ${L}_s`); for (const l of c.pre) o.push('  ' + l.replace(/@/g, L)); o.push(`${L}_s:`); }
@@ -105,7 +119,7 @@ export function programSource(cases: Case[], lay: Layout): string {
     o.push(`${L}_i:  # ${c.text.replace(/#/g, '')}`);
     for (const l of c.code) o.push('  ' + l.replace(/@/g, L));
     for (const l of c.after ?? []) o.push('  ' + l.replace(/@/g, L));
-    o.push(`${L}_p:`, '  mov %rsp, cap_rsp(%rip)', '  lea capstack_top(%rip), %rsp', '  call capture', `${L}_e:`);
+    o.push(`${L}_x:`, `${L}_p:`, '  mov %rsp, cap_rsp(%rip)', '  lea capstack_top(%rip), %rsp', '  call capture', `${L}_e:`);
   }
   o.push('', '# write(1, out, out_ptr - out); exit(0)');
   o.push('  lea out(%rip), %rsi', '  mov out_ptr(%rip), %rdx', '  sub %rsi, %rdx');
@@ -161,6 +175,12 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push('.globl case_ends', 'case_ends:');
   for (let k = 0; k < cases.length; k += 8) o.push('  .quad ' + cases.slice(k, k + 8).map((c) => `.Lc${c.id}_p`).join(', '));
   o.push('.globl case_count', `case_count: .quad ${cases.length}`);
+  // far jumps into and out of compatibility mode: [site, target, 1 = to 64-bit]
+  o.push('.globl far_sites', 'far_sites:');
+  const m32 = cases.filter((c) => c.mode32);
+  for (const c of m32) o.push(`  .quad .Lc${c.id}_go, .Lc${c.id}_i, 0, .Lc${c.id}_x, .Lc${c.id}_p, 1`);
+  o.push('.globl far_count', `far_count: .quad ${m32.length * 2}`);
+  for (const c of m32) o.push(`.Lc${c.id}_f32: .long .Lc${c.id}_i`, '  .word 0x23', `.Lc${c.id}_f64: .long .Lc${c.id}_p`, '  .word 0x33');
   for (const c of cases) {
     const patches = casePatches(c, lay);
     o.push(`.Lc${c.id}_d: .quad ${c.id}, .Lc${c.id}_e, ${patches.length}`);
@@ -259,6 +279,14 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
   const r = cpu.r;
   const setRax = (v: number) => cpu.setR(0, 8, v | 0, v < 0 ? -1 : Math.floor(v / TWO32));
   let faults = 0;
+  // far jumps (FF /5) and MOV Sreg are not in our table (#UD): the harness performs them
+  const far = new Map<number, [number, boolean]>();
+  const fs0 = syms.get('far_sites'), fn = syms.get('far_count');
+  if (fs0 !== undefined && fn !== undefined) {
+    const n = rd64(mem, fn);
+    for (let k = 0; k < n; k++) far.set(rd64(mem, fs0 + 24 * k), [rd64(mem, fs0 + 24 * k + 8), rd64(mem, fs0 + 24 * k + 16) === 1]);
+  }
+  const skip = new Set([syms.get('set_ds'), syms.get('set_es')]);
   while (status === null) {
     if (left <= 0) { err = `instruction budget exhausted at rip 0x${cpu.rip.toString(16)}`; break; }
     const before = cpu.retired;
@@ -279,6 +307,9 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
       }
     } else if (why === EXIT_SIGNAL) {
       const s = cpu.signal!;
+      if (s.signo === 4 && far.has(cpu.rip)) { const [to, m64] = far.get(cpu.rip)!; cpu.mode64 = m64; cpu.rip = to; continue; }
+      if (s.signo === 4 && skip.has(cpu.rip)) { cpu.rip += 2; continue; }
+      cpu.mode64 = true;                                        // the handler is 64-bit code
       if (++faults > 1e6) { err = 'too many faults'; break; }
       // minimal rt signal delivery: siginfo at alt+0x1000, ucontext at alt+0x2000, stack below alt+0xf000
       const info = alt + 0x1000, uc = alt + 0x2000, g = uc + 40;
