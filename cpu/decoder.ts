@@ -114,6 +114,7 @@ function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
     i.rm = (b & 7) | rexB;               // register-in-opcode forms (PUSH r, MOV r, imm, XCHG, BSWAP)
     i.rmb = (i.rex === 0 && i.rm >= 4 && i.rm < 8) ? i.rm + 12 : i.rm;
   }
+  if (i.lock && (!d.lock || i.mod === 3)) return;
   if (d.only === 64 && !mode64) return;
   if (d.only === 32 && mode64) return;
   const rule = d.size ?? 'v';

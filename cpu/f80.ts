@@ -5,8 +5,12 @@
 // to overflow/underflow (unmasked: exponent wrapped by 3*2^13 for register destinations).
 //
 // No BigInt: significands are pairs of uint32 words (hi, lo); intermediate results carry a
-// third word below them (w2:w1:w0, 96 bits, the lowest bit a sticky bit). Multiplication is
-// done on 16-bit limbs in doubles (exact), division and square root bit by bit.
+// third word below them (w2:w1:w0, 96 bits, the lowest bit a sticky bit). Multiplication uses
+// exact 32x32 products (Math.imul for the low word, the double product for the high word);
+// division is long division in 17-bit digits estimated in doubles and corrected exactly;
+// square root is bit by bit (66 steps). All verified against hardware by test/x87.test.ts.
+// Measured behaviours where the SDM leaves a choice are noted at their place (FPREM's N, the
+// reserved PC = 01, DE not reported with a NaN/invalid/zero-divide, FSCALE beyond the wrap).
 //
 // Calling convention: every operation takes packed operands (se = sign<<15 | exponent,
 // hi/lo = significand words as uint32) plus the control word, and leaves its packed result in
@@ -839,13 +843,13 @@ export function prem(ase: number, ahi: number, alo: number, bse: number, bhi: nu
 function finishRem(s: number, E: number, r1: number, r0: number, cw: number): void {
   if ((r1 | r0) === 0) { setZero(s); return; }
   const n = norm96(r1, r0, 0);
-  pack80(s, E - n, W[S2_], W[S1_], W[S0_], 64, cw | UE);   // exact: never an underflow
+  pack80(s, E - n, W[S2_], W[S1_], W[S0_], 64, cw);   // exact: UE only when unmasked (then wrapped)
 }
 
 function normalizeInto(se: number, hi: number, lo: number, cw: number): void {
   if (classify(se, hi, lo) !== K_DENORMAL) { F.se = se; F.hi = hi; F.lo = lo; return; }
   unpackA(se, hi, lo);
-  pack80(aS, aE, W[AH_], W[AL_], 0, 64, cw | UE);
+  pack80(aS, aE, W[AH_], W[AL_], 0, 64, cw);
 }
 
 // ---- FSCALE, FXTRACT -----------------------------------------------------------------------------------

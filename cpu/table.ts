@@ -30,6 +30,8 @@ export interface OpDef {
   ends?: boolean;
   /** Only valid in 64-bit mode / only in 32-bit mode. */
   only?: 64 | 32;
+  /** Accepts a LOCK prefix (with a memory destination); LOCK on anything else is #UD. */
+  lock?: boolean;
   /** Only with mod == 3 (register form) or only with a memory operand. */
   form?: 'reg' | 'mem';
   /** Flag effects for the block-local liveness pass: 'w' writes all six arithmetic flags and

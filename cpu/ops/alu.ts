@@ -98,16 +98,17 @@ const specEI = (i: Insn) => fast(i, 'EI') ?? (i.mod !== 3 ? undefined : i.osize 
 for (let op = 0; op < 8; op++) {
   const base = op * 8, name = NAMES[op];
   const flags = op === 2 || op === 3 ? undefined : 'w' as const;     // ADC/SBB read CF
-  def(0, base + 0, { name, fn: aluEG, modrm: true, size: 'b', ext: op, flags });
-  def(0, base + 1, { name, fn: aluEG, modrm: true, ext: op, flags, spec: specEG });
+  const lock = op !== CMP;
+  def(0, base + 0, { name, fn: aluEG, modrm: true, size: 'b', ext: op, flags, lock });
+  def(0, base + 1, { name, fn: aluEG, modrm: true, ext: op, flags, spec: specEG, lock });
   def(0, base + 2, { name, fn: aluGE, modrm: true, size: 'b', ext: op, flags });
   def(0, base + 3, { name, fn: aluGE, modrm: true, ext: op, flags, spec: specGE });
   def(0, base + 4, { name, fn: aluAI, size: 'b', imm: 'b', ext: op, flags });
   def(0, base + 5, { name, fn: aluAI, imm: 'z', ext: op, flags });
-  def(0, 0x80, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, flags }, { reg: op });
-  def(0, 0x81, { name, fn: aluEI, imm: 'z', ext: op, flags, spec: specEI }, { reg: op });
+  def(0, 0x80, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, flags, lock }, { reg: op });
+  def(0, 0x81, { name, fn: aluEI, imm: 'z', ext: op, flags, spec: specEI, lock }, { reg: op });
   def(0, 0x82, { name, fn: aluEI, size: 'b', imm: 'b', ext: op, only: 32, flags }, { reg: op });
-  def(0, 0x83, { name, fn: aluEI, imm: 'b', ext: op, flags, spec: specEI }, { reg: op });
+  def(0, 0x83, { name, fn: aluEI, imm: 'b', ext: op, flags, spec: specEI, lock }, { reg: op });
 }
 
 // ---- TEST ------------------------------------------------------------------------------------
@@ -162,10 +163,10 @@ function neg(c: Cpu, i: Insn): void {
     c.wrAt(i, a, r, 0, s);
   }
 }
-def(0, 0xf6, { name: 'not', fn: not, size: 'b', flags: 'n' }, { reg: 2 });
-def(0, 0xf7, { name: 'not', fn: not, flags: 'n' }, { reg: 2 });
-def(0, 0xf6, { name: 'neg', fn: neg, size: 'b', flags: 'w' }, { reg: 3 });
-def(0, 0xf7, { name: 'neg', fn: neg, flags: 'w' }, { reg: 3 });
+def(0, 0xf6, { name: 'not', fn: not, size: 'b', flags: 'n', lock: true }, { reg: 2 });
+def(0, 0xf7, { name: 'not', fn: not, flags: 'n', lock: true }, { reg: 2 });
+def(0, 0xf6, { name: 'neg', fn: neg, size: 'b', flags: 'w', lock: true }, { reg: 3 });
+def(0, 0xf7, { name: 'neg', fn: neg, flags: 'w', lock: true }, { reg: 3 });
 
 // ---- INC, DEC ----------------------------------------------------------------------------------
 
@@ -193,10 +194,10 @@ function incdecR(c: Cpu, i: Insn): void {
   const r = incdec(c, i, x, xh);
   c.setR(i.rm, s, r, c.hi);
 }
-def(0, 0xfe, { name: 'inc', fn: incdecE, size: 'b', ext: 0 }, { reg: 0 });
-def(0, 0xfe, { name: 'dec', fn: incdecE, size: 'b', ext: 1 }, { reg: 1 });
-def(0, 0xff, { name: 'inc', fn: incdecE, ext: 0 }, { reg: 0 });
-def(0, 0xff, { name: 'dec', fn: incdecE, ext: 1 }, { reg: 1 });
+def(0, 0xfe, { name: 'inc', fn: incdecE, size: 'b', ext: 0, lock: true }, { reg: 0 });
+def(0, 0xfe, { name: 'dec', fn: incdecE, size: 'b', ext: 1, lock: true }, { reg: 1 });
+def(0, 0xff, { name: 'inc', fn: incdecE, ext: 0, lock: true }, { reg: 0 });
+def(0, 0xff, { name: 'dec', fn: incdecE, ext: 1, lock: true }, { reg: 1 });
 for (let r = 0; r < 8; r++) {
   def(0, 0x40 + r, { name: 'inc', fn: incdecR, ext: 0, only: 32 });
   def(0, 0x48 + r, { name: 'dec', fn: incdecR, ext: 1, only: 32 });

@@ -35,8 +35,8 @@ function btOp(c: Cpu, i: Insn, off: number, offHi: number, fromReg: boolean): vo
 function btG(c: Cpu, i: Insn): void { const o = c.rdG(i), oh = c.hi; btOp(c, i, o, oh, true); }
 function btI(c: Cpu, i: Insn): void { btOp(c, i, i.imm, 0, false); }
 const BT = ['bt', 'bts', 'btr', 'btc'];
-[0xa3, 0xab, 0xb3, 0xbb].forEach((op, k) => def(1, op, { name: BT[k], fn: btG, modrm: true, ext: k }));
-for (let k = 0; k < 4; k++) def(1, 0xba, { name: BT[k], fn: btI, imm: 'ub', ext: k }, { reg: 4 + k });
+[0xa3, 0xab, 0xb3, 0xbb].forEach((op, k) => def(1, op, { name: BT[k], fn: btG, modrm: true, ext: k, lock: k > 0 }));
+for (let k = 0; k < 4; k++) def(1, 0xba, { name: BT[k], fn: btI, imm: 'ub', ext: k, lock: k > 0 }, { reg: 4 + k });
 
 // ---- scans and counts ------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import { def } from '../table.js';
 import { cond, getFlags, ZF } from '../flags.js';
 import { RCX, R11, RSP, RBP } from '../state.js';
 import { EXIT_SYSCALL } from '../cpu.js';
-import { CpuSignal, SIGTRAP, SI_KERNEL, raiseGP, raiseUD } from '../fault.js';
+import { CpuSignal, SIGTRAP, SIGSEGV, SI_KERNEL, raiseGP, raiseUD } from '../fault.js';
 
 const TWO32 = 4294967296;
 
@@ -96,8 +96,8 @@ function enter(c: Cpu, i: Insn): void {
     const v = c.rdMem(p, s);
     c.push(s, v, c.hi);
   }
-  if (level > 0) c.pushAddr(frame);
-  c.setRegAddr(RBP, frame);
+  if (level > 0) c.push(s, frame % TWO32 | 0, Math.floor(frame / TWO32) | 0);
+  c.setR(RBP, s, frame % TWO32 | 0, Math.floor(frame / TWO32) | 0);
   c.setRegAddr(RSP, c.regAddr(RSP) - i.imm);
 }
 def(0, 0xc9, { name: 'leave', fn: leave, size: 'd64' });
@@ -114,7 +114,9 @@ function syscall(c: Cpu, i: Insn): void {
   c.exit(EXIT_SYSCALL);
 }
 function int(c: Cpu, i: Insn): void {
-  if (i.imm !== 0x80) raiseGP();
+  if (i.imm === 3) throw new CpuSignal(SIGTRAP, SI_KERNEL, 0, true, 3);
+  // other vectors have DPL 0: #GP with the IDT error code (vector << 3 | IDT bit)
+  if (i.imm !== 0x80) throw new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13, (i.imm << 3) | 2);
   c.rip = i.next;
   c.gate = 'int80';
   c.exit(EXIT_SYSCALL);
@@ -133,4 +135,4 @@ def(0, 0xfb, { name: 'sti', fn: hlt, ends: true });
 
 function nop(): void { /* nothing */ }
 for (let op = 0x19; op <= 0x1f; op++) def(1, op, { name: 'nop', fn: nop, modrm: true });
-def(1, 0x0d, { name: 'prefetchw', fn: nop, modrm: true });
+def(1, 0x0d, { name: 'prefetchw', fn: nop, modrm: true, form: 'mem' });

@@ -130,8 +130,8 @@ function xchgAR(c: Cpu, i: Insn): void {
   c.setR(i.rm, s, x, xh);
 }
 function nop(): void { /* nothing */ }
-def(0, 0x86, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, size: 'b' });
-def(0, 0x87, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true });
+def(0, 0x86, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, size: 'b', lock: true });
+def(0, 0x87, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, lock: true });
 def(0, 0x90, { flags: 'n', name: 'xchg', fn: xchgAR });
 def(0, 0x90, { name: 'pause', fn: nop }, { mandatory: 'F3' });
 for (let r = 1; r < 8; r++) def(0, 0x90 + r, { flags: 'n', name: 'xchg', fn: xchgAR });
@@ -227,7 +227,8 @@ def(0, 0x61, { name: 'popa', fn: popa, only: 32 });
 
 // ---- flags register ---------------------------------------------------------------------------------
 
-const USER_FLAGS = ARITH | DF | TF | AC | ID;
+const NT = 0x4000;
+const USER_FLAGS = ARITH | DF | TF | AC | ID | NT;
 function pushf(c: Cpu, i: Insn): void {
   const v = getFlags(c.f) & ~(TF) ;
   c.push(i.osize, i.osize === 2 ? v & 0xffff : v);
@@ -264,8 +265,8 @@ function xadd(c: Cpu, i: Insn): void {
   c.wrG(i, x, xh, s);
   c.wrAt(i, a, r, rh, s);
 }
-def(1, 0xc0, { flags: 'w', name: 'xadd', fn: xadd, modrm: true, size: 'b' });
-def(1, 0xc1, { flags: 'w', name: 'xadd', fn: xadd, modrm: true });
+def(1, 0xc0, { flags: 'w', name: 'xadd', fn: xadd, modrm: true, size: 'b', lock: true });
+def(1, 0xc1, { flags: 'w', name: 'xadd', fn: xadd, modrm: true, lock: true });
 
 function cmpxchg(c: Cpu, i: Insn): void {
   const s = i.osize;
@@ -282,8 +283,8 @@ function cmpxchg(c: Cpu, i: Insn): void {
     c.setR(RAX, s, x, xh);
   }
 }
-def(1, 0xb0, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true, size: 'b' });
-def(1, 0xb1, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true });
+def(1, 0xb0, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true, size: 'b', lock: true });
+def(1, 0xb1, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true, lock: true });
 
 /** CMPXCHG8B (EDX:EAX vs m64) and, with REX.W, CMPXCHG16B (RDX:RAX vs m128, 16-byte aligned). */
 function cmpxchgNb(c: Cpu, i: Insn): void {
@@ -312,5 +313,5 @@ function cmpxchgNb(c: Cpu, i: Insn): void {
     setFlags(c.f, fl & ~ZF);
   }
 }
-def(1, 0xc7, { name: 'cmpxchg8b', fn: cmpxchgNb, form: 'mem', size: 'y' }, { reg: 1 });
+def(1, 0xc7, { name: 'cmpxchg8b', fn: cmpxchgNb, form: 'mem', size: 'y', lock: true }, { reg: 1 });
 void RBP; void CF;

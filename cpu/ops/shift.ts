@@ -33,10 +33,16 @@ function sar64(lo: number, hi: number, n: number): number {
 /** Zero-extended value at size < 8 */
 function z(v: number, s: number): number { return s === 1 ? v & 0xff : s === 2 ? v & 0xffff : v >>> 0; }
 
+/** A shift by a masked count of 0 changes nothing, but a 32-bit register destination is still
+ *  written, which zero-extends it (as any 32-bit write in long mode). */
+function zeroExtendNop(c: Cpu, i: Insn): void {
+  if (i.osize === 4 && i.mod === 3) c.setR(i.rm, 4, c.r[2 * i.rm]);
+}
+
 function shiftOp(c: Cpu, i: Insn, count: number): void {
   const s = i.osize, bits = s * 8;
   count &= s === 8 ? 63 : 31;
-  if (count === 0) return;
+  if (count === 0) { zeroExtendNop(c, i); return; }
   const a = i.mod === 3 ? 0 : c.ea(i);
   const x = c.rdAt(i, a, s), xh = c.hi;
   const op = i.ext;
@@ -184,7 +190,7 @@ for (let op = 0; op < 8; op++) {
 function dshift(c: Cpu, i: Insn, count: number): void {
   const s = i.osize, bits = s * 8, left = i.ext === 0;
   count &= s === 8 ? 63 : 31;
-  if (count === 0) return;
+  if (count === 0) { zeroExtendNop(c, i); return; }
   const a = i.mod === 3 ? 0 : c.ea(i);
   const x = c.rdAt(i, a, s), xh = c.hi;
   const y = c.rdG(i, s), yh = c.hi;

@@ -4,11 +4,11 @@
 // access, and the SIMD floating-point exception commit (#XM -> SIGFPE).
 
 import type { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import type { Insn, Handler } from '../insn.js';
 import type { FramePool } from '../frames.js';
 import { def, OpDef, Mandatory } from '../table.js';
 import { OFF_XMM, OFF_MXCSR } from '../state.js';
-import { raiseGP, CpuSignal, SIGFPE, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES } from '../fault.js';
+import { raiseGP, raiseUD, CpuSignal, SIGFPE, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES } from '../fault.js';
 
 // ---- pool-wide views ------------------------------------------------------------------------
 // Every view covers the pool's whole WebAssembly.Memory; a register's lane k of width w bytes is
@@ -165,8 +165,27 @@ export function cp16(from: number, to: number): void {
   I32[b] = I32[a]; I32[b + 1] = I32[a + 1]; I32[b + 2] = I32[a + 2]; I32[b + 3] = I32[a + 3];
 }
 
+// The hardware picks an SSE instruction by its mandatory prefix: the last F2/F3 if any, else 66,
+// else none, and raises #UD when that combination is undefined or a LOCK prefix is present. The
+// shared decoder falls back to another prefix's entry instead (F3 66 0F 38 00 would run pshufb),
+// so each SSE entry checks at decode time, through the table's spec hook, that it is what the
+// hardware would have chosen; mismatches decode to #UD (measured: test/sse.test.ts).
+function lockOrStrayPrefix(i: Insn): Handler | undefined {
+  return i.lock || i.rep !== 0 || (i.p66 && i.mandatory === 0) ? raiseUD : undefined;
+}
+function lockOrStrayRep(i: Insn): Handler | undefined {
+  return i.lock || i.rep !== 0 ? raiseUD : undefined;
+}
+function lockOnly(i: Insn): Handler | undefined {
+  return i.lock ? raiseUD : undefined;
+}
+
 /** def() for the SSE family: the flag effect defaults to 'n' (no arithmetic flag read or written),
- *  which lets the block-local liveness pass see through SSE code. */
-export function sdef(map: number, opcode: number, d: OpDef, opts: { mandatory?: Mandatory; reg?: number } = {}): void {
-  def(map, opcode, d.flags ? d : { ...d, flags: 'n' }, opts);
+ *  which lets the block-local liveness pass see through SSE code; prefixes the hardware would not
+ *  accept for this entry decode to #UD (`prefixes`: 'strict' all of them, 'rep' F2/F3 and LOCK
+ *  only (66 tolerated), 'lock' LOCK only). */
+export function sdef(map: number, opcode: number, d: OpDef, opts: { mandatory?: Mandatory; reg?: number } = {},
+  prefixes: 'strict' | 'rep' | 'lock' = 'strict'): void {
+  const spec = prefixes === 'lock' ? lockOnly : prefixes === 'rep' || opts.mandatory !== 'none' ? lockOrStrayRep : lockOrStrayPrefix;
+  def(map, opcode, { ...d, flags: d.flags ?? 'n', spec }, opts);
 }

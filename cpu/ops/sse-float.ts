@@ -7,7 +7,7 @@ import type { Insn, Handler } from '../insn.js';
 import type { Mandatory } from '../table.js';
 import { getFlags, setFlags, ARITH } from '../flags.js';
 import {
-  xb, I32, U8, T1, T2, SCR, srcX, srcXlo, srcX32, srcX64, cp16, mxcsr, fpCommit, sdef,
+  xb, I32, T1, T2, srcX, srcXlo, srcX32, srcX64, cp16, mxcsr, fpCommit, sdef,
 } from './sse-common.js';
 import {
   fpMode, fl, RC, arith32, arith64, minmax32, minmax64, cmp32, cmp64, comi32, comi64,
@@ -443,4 +443,3 @@ function extractps(c: Cpu, i: Insn): void {
 reg(3, 0x21, '66', 'insertps', insertps, true);
 reg(3, 0x17, '66', 'extractps', extractps, true);
 
-void U8; void T2; void SCR;

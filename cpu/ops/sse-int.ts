@@ -440,4 +440,3 @@ d66(3, 0x22, 'pinsrd', (c, i) => {
   }
 }, { imm: 'ub', size: 'y' });
 
-void T2;

@@ -9,7 +9,7 @@ import type { Mandatory, OpDef } from '../table.js';
 import { raiseGP } from '../fault.js';
 import { RDI } from '../state.js';
 import {
-  xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, srcX32, cp16, mxcsr, setMxcsr, MXCSR_MASK, sdef,
+  xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, cp16, mxcsr, setMxcsr, MXCSR_MASK, sdef,
 } from './sse-common.js';
 
 function reg(op: number, m: Mandatory, name: string, fn: Handler, extra: Partial<OpDef> = {}): void {
@@ -48,11 +48,23 @@ reg(0x7f, '66', 'movdqa', STA);
 reg(0x7f, 'F3', 'movdqu', STU);
 reg(0x2b, 'none', 'movntps', STA, { form: 'mem' });
 reg(0x2b, '66', 'movntpd', STA, { form: 'mem' });
+// AMD SSE4a scalar non-temporal stores: the reference CPU executes them whatever CPUID says
+reg(0x2b, 'F3', 'movntss', movssStoreMem, { form: 'mem' });
+reg(0x2b, 'F2', 'movntsd', movsdStoreMem, { form: 'mem' });
 reg(0xe7, '66', 'movntdq', STA, { form: 'mem' });
 reg(0xf0, 'F2', 'lddqu', LDU, { form: 'mem' });
 sdef(2, 0x2a, { name: 'movntdqa', fn: LDA, modrm: true, form: 'mem' }, { mandatory: '66' });
 
 // ---- scalar moves ----------------------------------------------------------------------------
+
+function movssStoreMem(c: Cpu, i: Insn): void {
+  const s = (xb(c) + 16 * i.reg) >>> 2;
+  c.mem.write32(c.ea(i), I32[s]);
+}
+function movsdStoreMem(c: Cpu, i: Insn): void {
+  const s = (xb(c) + 16 * i.reg) >>> 2;
+  c.mem.write64(c.ea(i), I32[s], I32[s + 1]);
+}
 
 function movssLoad(c: Cpu, i: Insn): void {
   const x = xb(c), d = (x + 16 * i.reg) >>> 2;
@@ -226,7 +238,6 @@ sdef(1, 0xae, { name: 'stmxcsr', fn: stmxcsr, form: 'mem' }, { reg: 3, mandatory
 sdef(1, 0xae, { name: 'lfence', fn: nop, form: 'reg' }, { reg: 5, mandatory: 'none' });
 sdef(1, 0xae, { name: 'mfence', fn: nop, form: 'reg' }, { reg: 6, mandatory: 'none' });
 sdef(1, 0xae, { name: 'sfence', fn: nop, form: 'reg' }, { reg: 7, mandatory: 'none' });
-sdef(1, 0xae, { name: 'clflush', fn: clflush, form: 'mem' }, { reg: 7, mandatory: 'none' });
-for (let r = 0; r < 8; r++) sdef(1, 0x18, { name: r < 4 ? 'prefetch' : 'nop', fn: nop }, { reg: r });
+sdef(1, 0xae, { name: 'clflush', fn: clflush, form: 'mem' }, { reg: 7, mandatory: 'none' }, 'rep');   // 66: clflushopt
+for (let r = 0; r < 8; r++) sdef(1, 0x18, { name: r < 4 ? 'prefetch' : 'nop', fn: nop }, { reg: r }, 'lock');
 
-void SCR; void srcX32;

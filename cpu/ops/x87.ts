@@ -13,16 +13,25 @@
 // The full 2-bit tag word is derived from register contents when stored (FNSTENV/FNSAVE),
 // as the hardware does; loading one only distinguishes empty (11) from in use.
 //
-// Exported: x87Reset(c) (FNINIT state plus zeroed registers: call when a CpuState is created),
-// fxsave(c, addr, w64?) / fxrstor(c, addr, w64?) (the 512-byte FXSAVE image; w64 defaults to
-// c.mode64 and selects the FXSAVE64 layout of FIP/FDP), fsaveImage/frstorImage for i386
-// signal frames, and small readers used by tests and the kernel (x87Fsw, x87Fcw, x87Top).
+// Exported:
+//   x87Reset(c)            FNINIT state (FCW 037F, empty stack) with zeroed registers; run for every
+//                          new CpuState (cpu/ops/index.ts registers it as a CPU reset hook).
+//   fxsave(c, addr, w64?)  writes the 512-byte FXSAVE image (w64, default c.mode64: FXSAVE64
+//   fxrstor(c, addr, w64?) layout of FIP/FDP; MXCSR from OFF_MXCSR; XMM0-15, or 0-7 in 32-bit
+//                          mode); fxrstor raises #GP for reserved MXCSR bits. For signal frames.
+//   fsaveImage(c) / frstorImage(c, img)   the 108-byte FNSAVE layout (i386 signal frames).
+//   x87Fcw(c), x87Fsw(c), x87Top(c)       readers.
 //
-// Precision: basic arithmetic, conversions, FSQRT, FPREM/FPREM1, FRNDINT, FSCALE, FXTRACT,
-// comparisons and the constants are exact to hardware (IEEE correctly rounded, PC and RC
-// applied). The transcendentals (F2XM1 FYL2X FYL2XP1 FPTAN FPATAN FSIN FCOS FSINCOS) are
-// evaluated in double-double arithmetic and rounded once to 64 bits: see the comment there.
-
+// Hardware behaviours reproduced here were measured against an AMD EPYC (the emulated CPUID
+// vendor is AuthenticAMD) where the SDM leaves them open: FPREM/FPREM1 reduce by
+// N = 32 + (D mod 32) when incomplete; FXSAVE stores FOP/FIP/FDP only while FSW.ES is set; PC = 01
+// acts as 64-bit precision; FLDCW keeps FCW bits 0-5 and 8-12; D9 D8+i pops an empty ST0
+// without a stack fault; FCMOVcc with an empty operand loads the indefinite whatever the
+// condition; FCOMI and FCMOVcc leave C1 alone; FFREE clears C1; an aborted (unmasked) operation
+// still sets FCOM's condition codes; DE is not reported along with IE or ZE or a NaN operand;
+// an unmasked overflow/underflow of a memory store reports neither PE nor C1; F2XM1 returns x
+// for |x| > 1 and FYL2XP1 returns x for x <= -1; trigonometric arguments are reduced modulo the
+// 66-bit pi/2 the x87 has always used.
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import type { FramePool } from '../frames.js';
@@ -31,10 +40,10 @@ import { OFF_X87, OFF_X87CTL, OFF_XMM, OFF_MXCSR, RAX } from '../state.js';
 import { getFlags, setFlags, cond, CF, PF, AF, ZF, SF as SFLAG, OF } from '../flags.js';
 import { CpuSignal, SIGFPE, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, raiseUD, raiseGP } from '../fault.js';
 import {
-  F, IE, DE, ZE, OE, UE, PE, K_ZERO, K_NORMAL, K_DENORMAL, K_INF, K_QNAN, K_SNAN, K_UNSUPPORTED,
-  IND_SE, IND_HI, IND_LO, classify, precisionOf, add, mul, div, sqrt, compare, CMP_GT, CMP_LT, CMP_EQ,
+  F, IE, DE, ZE, OE, UE, PE, K_ZERO, K_NORMAL, K_INF, K_QNAN, K_SNAN, K_UNSUPPORTED,
+  IND_SE, IND_HI, IND_LO, classify, precisionOf, add, mul, div, sqrt, compare, CMP_LT, CMP_EQ,
   fromInt, toInt, roundInt, fromF32, fromF64, toF32, toF64, prem, remQ, remComplete, scale, xtract,
-  xtSE, xtHI, xtLO, roundF80, packRounded, RC_ZERO,
+  xtSE, xtHI, xtLO, packRounded, RC_ZERO,
 } from '../f80.js';
 import { transcendental, T_F2XM1, T_FYL2X, T_FYL2XP1, T_FPATAN, T_SIN, T_COS, T_TAN } from '../f80trans.js';
 
@@ -136,7 +145,6 @@ function commit(b: number, exc: number, up: number): boolean {
   return !abort;
 }
 
-function masked(b: number, bit: number): boolean { return (U16[(b + CW) >> 1] & bit) !== 0; }
 
 /** si_code for #MF as Linux derives it (fpu__exception_code). */
 function mfCode(sw: number, cw: number): number {
@@ -174,10 +182,15 @@ function note(c: Cpu, i: Insn, ea: number): void {
 }
 
 function begin(c: Cpu, i: Insn): number {
-  pending(c, i);
-  note(c, i, -1);
+  const b = vb(c);
+  if ((U8[b + SW] & ES) !== 0) pending(c, i);
+  const a = i.addr;
+  U32[(b + FIP) >> 2] = a;
+  U32[(b + FIP + 4) >> 2] = a / TWO32;
+  U16[(b + FCS) >> 1] = c.mode64 ? 0x33 : 0x23;
+  U16[(b + FOP) >> 1] = ((i.op & 7) << 8) | (i.mod << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
   F.exc = 0; F.up = 0;
-  return vb(c);
+  return b;
 }
 
 function setCC(b: number, cc: number): void {
@@ -229,7 +242,7 @@ function rdOperand(c: Cpu, a: number, mt: number): void {
 
 // ---- arithmetic ---------------------------------------------------------------------------------------
 
-const A_ADD = 0, A_MUL = 1, A_COM = 2, A_COMP = 3, A_SUB = 4, A_SUBR = 5, A_DIV = 6, A_DIVR = 7;
+const A_ADD = 0, A_MUL = 1, A_COM = 2, A_COMP = 3, A_SUB = 4, A_SUBR = 5, A_DIV = 6;   // 7: FDIVR
 
 /** x op y into F. */
 function arith(op: number, cw: number): void {
@@ -240,7 +253,7 @@ function arith(op: number, cw: number): void {
     case A_SUB: add(xse, XY[0], XY[1], yse, XY[2], XY[3], 1, p, cw); break;
     case A_SUBR: add(yse, XY[2], XY[3], xse, XY[0], XY[1], 1, p, cw); break;
     case A_DIV: div(xse, XY[0], XY[1], yse, XY[2], XY[3], p, cw); break;
-    default: div(yse, XY[2], XY[3], xse, XY[0], XY[1], p, cw); break;
+    default: div(yse, XY[2], XY[3], xse, XY[0], XY[1], p, cw); break;    // A_DIVR
   }
 }
 
@@ -697,8 +710,8 @@ function d9e0(c: Cpu, i: Insn): void {
   ldx(b, p0);
   if (rm === 4) {                                            // FTST
     const r = compare(xse, XY[0], XY[1], 0, 0, 0, false);
-    if (!commit(b, F.exc, 0)) return;
-    setCC(b, CMP_CC[r]);
+    commit(b, F.exc, 0);
+    setCC(b, CMP_CC[r]);                       // even when aborted, as FCOM
     return;
   }
   commit(b, 0, 0);
@@ -1124,6 +1137,25 @@ export function fsaveImage(c: Cpu): Uint8Array {
   return img;
 }
 
+/** Loads a 108-byte FNSAVE image (32-bit format), as FRSTOR does. */
+export function frstorImage(c: Cpu, img: Uint8Array): void {
+  const v = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  const b = vb(c);
+  U16[(b + CW) >> 1] = (v.getUint16(0, true) & 0x1f3f) | 0x40;
+  U16[(b + SW) >> 1] = v.getUint16(4, true);
+  U8[b + TAG] = abridge(v.getUint16(8, true));
+  U32[(b + FIP) >> 2] = v.getUint32(12, true); U32[(b + FIP + 4) >> 2] = 0;
+  U16[(b + FCS) >> 1] = v.getUint16(16, true); U16[(b + FOP) >> 1] = v.getUint16(18, true) & 0x7ff;
+  U32[(b + FDP) >> 2] = v.getUint32(20, true); U32[(b + FDP + 4) >> 2] = 0;
+  U16[(b + FDS) >> 1] = v.getUint16(24, true);
+  const t = top(b);
+  for (let k = 0; k < 8; k++) {
+    const o = REG + ((t + k) & 7) * 16;
+    for (let j = 0; j < 10; j++) U8[b + o + j] = img[28 + 10 * k + j];
+  }
+  syncES(b);
+}
+
 function fxsaveI(c: Cpu, i: Insn): void {
   const a = c.ea(i);
   if (a % 16 !== 0) raiseGP();
@@ -1138,4 +1170,3 @@ function fxrstorI(c: Cpu, i: Insn): void {
 def(1, 0xae, { name: 'fxsave', fn: fxsaveI, form: 'mem', flags: 'n' }, { reg: 0, mandatory: 'none' });
 def(1, 0xae, { name: 'fxrstor', fn: fxrstorI, form: 'mem', flags: 'n' }, { reg: 1, mandatory: 'none' });
 
-export { K_DENORMAL, K_INF, K_ZERO, CMP_GT, roundF80 };
