@@ -165,6 +165,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const line = describe(o.program, info);
   if (line) say(line);
+  // for bench/: guest instructions retired by the interpreter
+  if (process.env.LXRUN_STATS === '1') say(`lxrun: stats insns=${proc.tasks.reduce((n, t) => n + t.cpu.retired, 0)}`);
   return info.code;
 }
 
