@@ -18,7 +18,7 @@
 // Operands too small or too large for doubles are handled by scaling (value = (h + l) * 2^k).
 
 import {
-  F, IE, DE, ZE, PE, K_ZERO, K_DENORMAL, K_INF, K_QNAN, IND_SE, IND_HI, IND_LO,
+  F, IE, DE, ZE, PE, UE, K_ZERO, K_DENORMAL, K_INF, K_QNAN, IND_SE, IND_HI, IND_LO,
   classify, fromScaledDD, nan1, nan2,
 } from './f80.js';
 
@@ -112,7 +112,11 @@ function scaled(se: number, hi: number, lo: number): Scaled {
 /** Rounds (h + l) * 2^k (signed doubles) into F; inexact unless `exact`. */
 function out(v: DD, k: number, cw: number, exact = false): void {
   fromScaledDD(v[0], v[1], k, cw);
-  if (!exact) F.exc |= PE;
+  if (exact) return;
+  // the result of a transcendental is inexact even where the double-double value happened to be
+  // representable; a tiny inexact result is an underflow (masked: UE with a denormal result)
+  F.exc |= PE;
+  if ((F.se & 0x7fff) === 0 && (v[0] !== 0 || v[1] !== 0) && (cw & UE) !== 0) F.exc |= UE;
 }
 
 function setPacked(se: number, hi: number, lo: number): void { F.se = se; F.hi = hi; F.lo = lo; }
@@ -348,10 +352,15 @@ export function transcendental(kind: number, xse: number, xhi: number, xlo: numb
       const ratio = ddiv([y.h, y.l], [x.h, x.l]);           // in (1/2, 2)
       const d = y.e - x.e;
       let a: DD, k = 0;
-      if (d < -900) {
-        // atan(t) = t - t^3/3 ...: just below t
-        if (sx) a = [PI[0], PI[1] - PI[0] * NUDGE];
-        else { a = [ratio[0], ratio[1] - ratio[0] * NUDGE]; k = d; }
+      if (d < -34) {
+        // atan(t) = t - t^3/3 ...: just below t (the t^3 term is below half an ulp)
+        if (!sx) { a = [ratio[0], ratio[1] - ratio[0] * NUDGE]; k = d; }
+        else if (d < -900) a = [PI[0], PI[1] - PI[0] * NUDGE];
+        else {
+          // pi - t + t^3/3: the cubic term is far below an ulp of pi
+          const t = dscale(ratio, d);
+          a = dsub(PI, [t[0], t[1] - t[0] * NUDGE]);
+        }
       } else if (d > 900) {
         a = [PIO2[0], PIO2[1] + (sx ? PIO2[0] : -PIO2[0]) * NUDGE];
       } else {
@@ -368,7 +377,9 @@ export function transcendental(kind: number, xse: number, xhi: number, xlo: numb
       if (kx === K_ZERO) { if (kind === T_COS) one(0); else zero(sx); return; }
       const x = scaled(xse, xhi, xlo);
       const sgn = sx ? -1 : 1;
-      if (x.e < -100) {
+      if (x.e < -34) {
+        // the x^2 terms are below half an ulp (and below double-double precision once
+        // x < 2^-53): the result is x (or 1), rounded in the direction of the true value
         if (kind === T_COS) { out([1, -NUDGE], 0, cw); return; }
         // sin x = x - x^3/6 (toward zero); tan x = x + x^3/3 (away from zero)
         const nudge = (kind === T_SIN ? -1 : 1) * x.h * NUDGE;

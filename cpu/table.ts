@@ -67,6 +67,9 @@ function key(m: Mandatory | undefined): 'any' | 'none' | 'p66' | 'pF3' | 'pF2' {
 export function def(map: number, opcode: number, d: OpDef, opts: { mandatory?: Mandatory; reg?: number } = {}): void {
   const slot = maps[map][opcode];
   const k = key(opts.mandatory);
+  // Mandatory-prefix (SSE-style) instructions never read RFLAGS; the ones that write some
+  // (COMISS, PTEST, POPCNT, ...) are safely transparent for the liveness pass.
+  if (opts.mandatory && d.flags === undefined) d = { ...d, flags: 'n' };
   if (opts.reg !== undefined) {
     slot.group = true;
     slot.modrm = true;

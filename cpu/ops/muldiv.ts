@@ -76,6 +76,12 @@ function imulTrunc(c: Cpu, i: Insn, x: number, xh: number, y: number, yh: number
   } else if (s === 4) {
     lo = Math.imul(x, y);
     over = (x | 0) * (y | 0) !== lo;                 // the double product is exact whenever it fits
+  } else if (i.flagsDead) {
+    // only the low 64 bits are wanted: (xh:x)*(yh:y) mod 2^64
+    lo = mulu32(x, y);
+    hi = (A.mulHi + Math.imul(x, yh) + Math.imul(xh, y)) | 0;
+    c.wrG(i, lo, hi);
+    return;
   } else {
     muls64(x, xh, y, yh);
     lo = W[0]; hi = W[1];
