@@ -329,6 +329,33 @@ export class AddressSpace {
     return !this.vmas.some((v) => v.start < end && v.end > start);
   }
 
+  /** Detaches the resident pages of [from, from+len) and returns them keyed by their page number
+   *  moved to `to` (mremap moves frames instead of copying them). The VMAs are the caller's. */
+  takePages(from: number, to: number, len: number): Map<number, number> {
+    const moved = new Map<number, number>();
+    for (let a = from; a < from + len; a += PAGE_SIZE) {
+      const vpn = a / PAGE_SIZE;
+      const pte = this.pt.get(vpn);
+      if (pte === undefined) continue;
+      this.pt.delete(vpn);
+      if (this.codePages.has(vpn)) this.codeWritten(vpn);
+      moved.set((to + (a - from)) / PAGE_SIZE, pte);
+    }
+    this.flushTlb();
+    return moved;
+  }
+
+  /** Installs pages returned by takePages, dropping whatever was resident at those pages. */
+  putPages(pages: Map<number, number>): void {
+    for (const [vpn, pte] of pages) {
+      const old = this.pt.get(vpn);
+      if (old !== undefined) this.pool.unref(Math.floor(old / 16));
+      this.pt.set(vpn, pte);
+    }
+    this.flushTlb();
+    this.blocks.clear();
+  }
+
   /** A copy-on-write duplicate (fork). */
   fork(): AddressSpace {
     const child = new AddressSpace(this.pool);

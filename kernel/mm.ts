@@ -211,25 +211,6 @@ export function mprotect(p: Process, start: number, len: number, prot: number): 
  * Moves the pages of [from, from+len) to [to, ...) without copying: the page-table entries move.
  * AddressSpace has no API for this yet, so this reaches into its page table; the fallback copies.
  */
-function movePages(mem: AddressSpace, from: number, to: number, len: number): Map<number, number> | null {
-  const pt = (mem as unknown as { pt?: Map<number, number> }).pt;
-  if (!(pt instanceof Map)) return null;
-  const moved = new Map<number, number>();
-  for (let a = from; a < from + len; a += PAGE_SIZE) {
-    const vpn = a / PAGE_SIZE;
-    const pte = pt.get(vpn);
-    if (pte !== undefined) { pt.delete(vpn); moved.set((to + (a - from)) / PAGE_SIZE, pte); }
-  }
-  return moved;
-}
-
-function restorePages(mem: AddressSpace, moved: Map<number, number>): void {
-  const pt = (mem as unknown as { pt: Map<number, number> }).pt;
-  for (const [vpn, pte] of moved) pt.set(vpn, pte);
-  mem.flushTlb();
-  mem.blocks.clear();
-}
-
 export function mremap(p: Process, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
   const mem = p.mem;
   const ts = taskSize(p);
@@ -282,14 +263,9 @@ function moveVma(p: Process, vma: Vma, addr: number, oldLen: number, dest: numbe
   const mem = p.mem;
   const offset = vma.offset + (addr - vma.start);
   const { prot, flags, name, backing } = vma;
-  const moved = dontUnmap ? null : movePages(mem, addr, dest, oldLen);
+  // the frames move with the mapping; MREMAP_DONTUNMAP copies instead (the old range stays mapped)
+  const moved = dontUnmap ? null : mem.takePages(addr, dest, oldLen);
   let copy: Uint8Array | null = null;
-  if (!moved && oldLen > 0) {
-    // Fallback: copy the contents (makes every page resident).
-    mem.protect(addr, oldLen, prot | PROT_READ);
-    copy = mem.readBytes(addr, oldLen);
-    mem.protect(addr, oldLen, prot);
-  }
   if (dontUnmap) {
     mem.protect(addr, oldLen, prot | PROT_READ);
     copy = mem.readBytes(addr, oldLen);
@@ -300,7 +276,7 @@ function moveVma(p: Process, vma: Vma, addr: number, oldLen: number, dest: numbe
     mem.unmap(addr, oldLen);
   }
   mem.map(dest, newLen, prot, flags, name, backing, offset);
-  if (moved) restorePages(mem, moved);
+  if (moved) mem.putPages(moved);
   if (copy) mem.poke(dest, copy);
   sweepMapped(p);
   return dest;
