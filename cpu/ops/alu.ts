@@ -3,6 +3,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import { def } from '../table.js';
+import { inlineHandler } from '../threaded.js';
 import { alu, CMP, neg64, negHi } from './arith.js';
 import { setLazy, setIncDec, K_LOGIC, K_INC, K_DEC, K_SUB, K_ADD } from '../flags.js';
 
@@ -86,7 +87,7 @@ const FAST32 = new Map<string, Handler>();
       const flags = kind === K_LOGIC ? `f[0] = ${kind}; f[1] = 4; f[2] = x;` : `f[0] = ${kind}; f[1] = 4; f[2] = x; f[4] = a; f[6] = b;`;
       const body = `const r = c.r, f = c.f, d = ${dst}; const a = r[d], b = ${src}; const x = (a ${sym} b) | 0; ${flags}` +
         (store ? ' r[d] = x; r[d + 1] = 0;' : '');
-      FAST32.set(`${op}${form}`, new Function('c', 'i', body) as Handler);
+      FAST32.set(`${op}${form}`, inlineHandler(body));
     }
   }
 }

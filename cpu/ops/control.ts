@@ -4,6 +4,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { def } from '../table.js';
+import { inlineHandler, registerInlineHelpers } from '../threaded.js';
 import { cond, getFlags, ZF } from '../flags.js';
 import { RCX, R11, RSP, RBP } from '../state.js';
 import { EXIT_SYSCALL } from '../cpu.js';
@@ -16,7 +17,11 @@ function target(c: Cpu, i: Insn): number {
   return c.mode64 ? t : t >>> 0;
 }
 
+registerInlineHelpers({ cond });
+// i.imm + i.next is the taken target (32-bit mode wraps it: see target())
+const jcc64 = inlineHandler('c.rip = H.cond(c.f, i.ext) ? i.next + i.imm : i.next;');
 function jcc(c: Cpu, i: Insn): void { c.rip = cond(c.f, i.ext) ? target(c, i) : i.next; }
+const specJcc = (i: Insn) => (i.osize === 8 ? jcc64 : undefined);
 function jmpRel(c: Cpu, i: Insn): void { c.rip = target(c, i); }
 function jmpE(c: Cpu, i: Insn): void {
   const v = c.rdE(i);
@@ -36,8 +41,8 @@ function retImm(c: Cpu, i: Insn): void {
 }
 
 for (let cc = 0; cc < 16; cc++) {
-  def(0, 0x70 + cc, { name: 'jcc', fn: jcc, imm: 'b', size: 'f64', ext: cc, ends: true });
-  def(1, 0x80 + cc, { name: 'jcc', fn: jcc, imm: 'd', size: 'f64', ext: cc, ends: true });
+  def(0, 0x70 + cc, { name: 'jcc', fn: jcc, imm: 'b', size: 'f64', ext: cc, ends: true, spec: specJcc });
+  def(1, 0x80 + cc, { name: 'jcc', fn: jcc, imm: 'd', size: 'f64', ext: cc, ends: true, spec: specJcc });
 }
 def(0, 0xeb, { name: 'jmp', fn: jmpRel, imm: 'b', size: 'f64', ends: true });
 def(0, 0xe9, { name: 'jmp', fn: jmpRel, imm: 'd', size: 'f64', ends: true });

@@ -8,6 +8,7 @@ import { RAX, RDX, RSP, RBP } from '../state.js';
 import { cond, getFlags, setFlags, CF, PF, AF, ZF, SF, DF, OF, AC, ID, TF, IF, ARITH } from '../flags.js';
 import { alu, SUB, ADD, TWO32, sext } from './arith.js';
 import { raiseUD, raiseGP } from '../fault.js';
+import { inlineHandler } from '../threaded.js';
 
 // ---- MOV -----------------------------------------------------------------------------------------
 
@@ -19,16 +20,14 @@ function movAO(c: Cpu, i: Insn): void { const v = c.rdMem(c.ea(i), i.osize); c.s
 function movOA(c: Cpu, i: Insn): void { const v = c.getR(RAX, i.osize); c.wrMem(c.ea(i), i.osize, v, c.hi); }
 
 // register and plain-memory forms without operand dispatch
-function movRR32(c: Cpu, i: Insn, d: number, s: number): void { const r = c.r; r[2 * d] = r[2 * s]; r[2 * d + 1] = 0; }
-function movRR64(c: Cpu, i: Insn, d: number, s: number): void { const r = c.r; r[2 * d] = r[2 * s]; r[2 * d + 1] = r[2 * s + 1]; }
-function movEG32r(c: Cpu, i: Insn): void { movRR32(c, i, i.rm, i.reg); }
-function movEG64r(c: Cpu, i: Insn): void { movRR64(c, i, i.rm, i.reg); }
-function movGE32r(c: Cpu, i: Insn): void { movRR32(c, i, i.reg, i.rm); }
-function movGE64r(c: Cpu, i: Insn): void { movRR64(c, i, i.reg, i.rm); }
-function movEG32m(c: Cpu, i: Insn): void { c.mem.write32(c.ea(i), c.r[2 * i.reg]); }
-function movEG64m(c: Cpu, i: Insn): void { c.mem.write64(c.ea(i), c.r[2 * i.reg], c.r[2 * i.reg + 1]); }
-function movGE32m(c: Cpu, i: Insn): void { const r = c.r; r[2 * i.reg] = c.mem.read32(c.ea(i)); r[2 * i.reg + 1] = 0; }
-function movGE64m(c: Cpu, i: Insn): void { const r = c.r, m = c.mem; r[2 * i.reg] = m.read64(c.ea(i)); r[2 * i.reg + 1] = m.hi; }
+const movEG32r = inlineHandler('const r = c.r; r[2 * i.rm] = r[2 * i.reg]; r[2 * i.rm + 1] = 0;');
+const movEG64r = inlineHandler('const r = c.r; r[2 * i.rm] = r[2 * i.reg]; r[2 * i.rm + 1] = r[2 * i.reg + 1];');
+const movGE32r = inlineHandler('const r = c.r; r[2 * i.reg] = r[2 * i.rm]; r[2 * i.reg + 1] = 0;');
+const movGE64r = inlineHandler('const r = c.r; r[2 * i.reg] = r[2 * i.rm]; r[2 * i.reg + 1] = r[2 * i.rm + 1];');
+const movEG32m = inlineHandler('c.mem.write32(c.ea(i), c.r[2 * i.reg]);');
+const movEG64m = inlineHandler('c.mem.write64(c.ea(i), c.r[2 * i.reg], c.r[2 * i.reg + 1]);');
+const movGE32m = inlineHandler('const r = c.r; r[2 * i.reg] = c.mem.read32(c.ea(i)); r[2 * i.reg + 1] = 0;');
+const movGE64m = inlineHandler('const r = c.r, m = c.mem; r[2 * i.reg] = m.read64(c.ea(i)); r[2 * i.reg + 1] = m.hi;');
 const specMovEG = (i: Insn) => i.osize === 4 ? (i.mod === 3 ? movEG32r : movEG32m) : i.osize === 8 ? (i.mod === 3 ? movEG64r : movEG64m) : undefined;
 const specMovGE = (i: Insn) => i.osize === 4 ? (i.mod === 3 ? movGE32r : movGE32m) : i.osize === 8 ? (i.mod === 3 ? movGE64r : movGE64m) : undefined;
 def(0, 0x88, { flags: 'n', name: 'mov', fn: movEG, modrm: true, size: 'b' });
@@ -83,26 +82,20 @@ function lea(c: Cpu, i: Insn): void {
   c.wrG(i, lo | 0, hi);
 }
 // LEA base + disp / base + index*scale + disp with 64-bit address and operand size
-function lea64b(c: Cpu, i: Insn): void {
-  const r = c.r, b = 2 * i.base;
+const lea64b = inlineHandler(`const r = c.r, b = 2 * i.base;
   const lo = (r[b] >>> 0) + (i.disp >>> 0);
   r[2 * i.reg] = lo | 0;
-  r[2 * i.reg + 1] = (r[b + 1] + (i.disp < 0 ? -1 : 0) + (lo > 0xffffffff ? 1 : 0)) | 0;
-}
-function lea64bi(c: Cpu, i: Insn): void {
-  const r = c.r, b = 2 * i.base, x = 2 * i.index;
+  r[2 * i.reg + 1] = (r[b + 1] + (i.disp < 0 ? -1 : 0) + (lo > 0xffffffff ? 1 : 0)) | 0;`);
+const lea64bi = inlineHandler(`const r = c.r, b = 2 * i.base, x = 2 * i.index;
   const lo = (r[b] >>> 0) + (r[x] >>> 0) * i.scale + (i.disp >>> 0);
   r[2 * i.reg] = lo | 0;
-  r[2 * i.reg + 1] = (r[b + 1] + Math.imul(r[x + 1], i.scale) + (i.disp < 0 ? -1 : 0) + Math.floor(lo / TWO32)) | 0;
-}
+  r[2 * i.reg + 1] = (r[b + 1] + Math.imul(r[x + 1], i.scale) + (i.disp < 0 ? -1 : 0) + Math.floor(lo / 4294967296)) | 0;`);
 /** 32-bit result: only the low words matter */
-function lea32(c: Cpu, i: Insn): void {
-  const r = c.r;
+const lea32 = inlineHandler(`const r = c.r;
   let v = i.disp | 0;
   if (i.base >= 0) v = (v + r[2 * i.base]) | 0;
   if (i.index >= 0) v = (v + Math.imul(r[2 * i.index], i.scale)) | 0;
-  r[2 * i.reg] = v; r[2 * i.reg + 1] = 0;
-}
+  r[2 * i.reg] = v; r[2 * i.reg + 1] = 0;`);
 function specLea(i: Insn): Handler | undefined {
   if (i.mod === 3 || (i.base < 0 && i.index < 0)) return undefined;   // RIP-relative / absolute: generic
   if (i.osize === 4) return lea32;
