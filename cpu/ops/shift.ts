@@ -5,6 +5,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import { def } from '../table.js';
+import { inlineHandler, registerInlineHelpers } from '../threaded.js';
 import { getFlags, setFlags, setResult, CF, OF } from '../flags.js';
 import { RCX } from '../state.js';
 
@@ -134,36 +135,28 @@ function grp2Cl(c: Cpu, i: Insn): void { shiftOp(c, i, c.r[2 * RCX] & 0xff); }
 
 // 32-bit register forms by a constant: the bulk of shifts and rotates in compiled code.
 function immCount(i: Insn): number { return (i.op === 0xd0 || i.op === 0xd1 ? 1 : i.imm) & (i.osize === 8 ? 63 : 31); }
-function rol32r(c: Cpu, i: Insn): void {
-  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+// The count is left in i.imm2 by specShiftImm (1 for the D0/D1 forms).
+registerInlineHelpers({ getFlags, setFlags, setResult });
+const rol32r = inlineHandler(`const r = c.r, n = i.imm2, x = r[2 * i.rm];
   const v = (x << n) | (x >>> (32 - n));
   r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
-  if (!i.flagsDead) { const cf = v & 1; setFlags(c.f, (getFlags(c.f) & ~(CF | OF)) | cf | (((v >>> 31) ^ cf) << 11)); }
-}
-function ror32r(c: Cpu, i: Insn): void {
-  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  if (!i.flagsDead) { const cf = v & 1; H.setFlags(c.f, (H.getFlags(c.f) & ~0x801) | cf | (((v >>> 31) ^ cf) << 11)); }`);
+const ror32r = inlineHandler(`const r = c.r, n = i.imm2, x = r[2 * i.rm];
   const v = (x >>> n) | (x << (32 - n));
   r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
-  if (!i.flagsDead) { const cf = v >>> 31; setFlags(c.f, (getFlags(c.f) & ~(CF | OF)) | cf | ((cf ^ ((v >>> 30) & 1)) << 11)); }
-}
-function shl32r(c: Cpu, i: Insn): void {
-  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  if (!i.flagsDead) { const cf = v >>> 31; H.setFlags(c.f, (H.getFlags(c.f) & ~0x801) | cf | ((cf ^ ((v >>> 30) & 1)) << 11)); }`);
+const shl32r = inlineHandler(`const r = c.r, n = i.imm2, x = r[2 * i.rm];
   const v = x << n;
   r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
-  if (!i.flagsDead) { const cf = (x >>> (32 - n)) & 1; setResult(c.f, 4, v, 0, cf, (v >>> 31) ^ cf); }
-}
-function shr32r(c: Cpu, i: Insn): void {
-  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  if (!i.flagsDead) { const cf = (x >>> (32 - n)) & 1; H.setResult(c.f, 4, v, 0, cf, (v >>> 31) ^ cf); }`);
+const shr32r = inlineHandler(`const r = c.r, n = i.imm2, x = r[2 * i.rm];
   const v = x >>> n;
   r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
-  if (!i.flagsDead) setResult(c.f, 4, v, 0, (x >>> (n - 1)) & 1, x >>> 31);
-}
-function sar32r(c: Cpu, i: Insn): void {
-  const r = c.r, n = immCount(i), x = r[2 * i.rm];
+  if (!i.flagsDead) H.setResult(c.f, 4, v, 0, (x >>> (n - 1)) & 1, x >>> 31);`);
+const sar32r = inlineHandler(`const r = c.r, n = i.imm2, x = r[2 * i.rm];
   const v = x >> n;
   r[2 * i.rm] = v; r[2 * i.rm + 1] = 0;
-  if (!i.flagsDead) setResult(c.f, 4, v, 0, (x >> (n - 1)) & 1, 0);
-}
+  if (!i.flagsDead) H.setResult(c.f, 4, v, 0, (x >> (n - 1)) & 1, 0);`);
 const FAST32 = [rol32r, ror32r, undefined, undefined, shl32r, shr32r, shl32r, sar32r];
 
 /** A shift (not rotate) by a non-zero constant writes all six flags: lets the liveness pass see it. */
@@ -171,6 +164,7 @@ function specShiftImm(i: Insn): Handler | undefined {
   const count = immCount(i);
   if (i.ext >= 4 && count !== 0) i.flagFx = 'w';
   if (count === 0 || i.osize !== 4 || i.mod !== 3) return undefined;
+  i.imm2 = count;
   return FAST32[i.ext];
 }
 
