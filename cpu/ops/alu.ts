@@ -70,28 +70,47 @@ function aluEI64r(c: Cpu, i: Insn): void {
   const x = alu(c, i.ext, 8, r[n], r[n + 1], i.imm, i.immHi);
   if (i.ext !== CMP) { r[n] = x; r[n + 1] = c.hi; }
 }
-/** 32-bit register forms of ADD SUB AND OR XOR CMP as one function per (operation, form), made
- *  from source text so each is a separate function V8 can inline into threaded blocks; the lazy
- *  flags record is written directly (only the words a 4-byte record uses). */
-const FAST32 = new Map<string, Handler>();
+/** ADD SUB AND OR XOR CMP at 32 and 64 bits, register and memory forms, as one handler per
+ *  (operation, size, form, operand kind), made from source text so threaded blocks can paste it
+ *  in; the lazy flags record is written directly. */
+const FAST = new Map<string, Handler>();
 {
   const OPS: Record<number, [string, number, boolean]> = {
     0: ['+', K_ADD, true], 5: ['-', K_SUB, true], 7: ['-', K_SUB, false],
     4: ['&', K_LOGIC, true], 1: ['|', K_LOGIC, true], 6: ['^', K_LOGIC, true],
   };
-  const FORMS: Record<string, [string, string]> = {
-    EG: ['2 * i.rm', 'r[2 * i.reg]'], GE: ['2 * i.reg', 'r[2 * i.rm]'], EI: ['2 * i.rm', 'i.imm'],
-  };
   for (const [op, [sym, kind, store]] of Object.entries(OPS)) {
-    for (const [form, [dst, src]] of Object.entries(FORMS)) {
-      const flags = kind === K_LOGIC ? `f[0] = ${kind}; f[1] = 4; f[2] = x;` : `f[0] = ${kind}; f[1] = 4; f[2] = x; f[4] = a; f[6] = b;`;
-      const body = `const r = c.r, f = c.f, d = ${dst}; const a = r[d], b = ${src}; const x = (a ${sym} b) | 0; ${flags}` +
-        (store ? ' r[d] = x; r[d + 1] = 0;' : '');
-      FAST32.set(`${op}${form}`, inlineHandler(body));
+    for (const form of ['EG', 'GE', 'EI']) {
+      for (const mem of [false, true]) {
+        for (const size of [4, 8]) {
+          // destination (a, ah) and source (b, bh) loads, and the destination store
+          const rm = mem ? 'm' : 'r';
+          let load = 'const r = c.r, f = c.f;', put = '';
+          const regA = form === 'GE' ? '2 * i.reg' : '2 * i.rm';
+          if (mem && form !== 'GE') {
+            load += ` const m = c.mem, ad = c.ea(i), a = ${size === 8 ? 'm.read64(ad), ah = m.hi' : 'm.read32(ad), ah = 0'};`;
+            put = size === 8 ? 'm.write64(ad, x, xh);' : 'm.write32(ad, x);';
+          } else {
+            load += ` const d = ${regA}, a = r[d], ah = ${size === 8 ? 'r[d + 1]' : '0'};`;
+            put = `r[d] = x; r[d + 1] = ${size === 8 ? 'xh' : '0'};`;
+          }
+          if (form === 'EI') load += ` const b = i.imm, bh = i.immHi;`;
+          else if (form === 'EG') load += ` const b = r[2 * i.reg], bh = ${size === 8 ? 'r[2 * i.reg + 1]' : '0'};`;
+          else if (mem) load += ` const m = c.mem, b = ${size === 8 ? 'm.read64(c.ea(i)), bh = m.hi' : 'm.read32(c.ea(i)), bh = 0'};`;
+          else load += ` const b = r[2 * i.rm], bh = ${size === 8 ? 'r[2 * i.rm + 1]' : '0'};`;
+          let calc: string;
+          if (size === 4) calc = `const x = (a ${sym} b) | 0, xh = 0;`;
+          else if (kind === K_ADD) calc = 'const s = (a >>> 0) + (b >>> 0), x = s | 0, xh = (ah + bh + (s >= 4294967296 ? 1 : 0)) | 0;';
+          else if (kind === K_SUB) calc = 'const s = (a >>> 0) - (b >>> 0), x = s | 0, xh = (ah - bh - (s < 0 ? 1 : 0)) | 0;';
+          else calc = `const x = a ${sym} b, xh = ah ${sym} bh;`;
+          const flags = `f[0] = ${kind}; f[1] = ${size}; f[2] = x; f[3] = xh;` + (kind === K_LOGIC ? '' : ' f[4] = a; f[5] = ah; f[6] = b; f[7] = bh;');
+          FAST.set(`${op}${form}${rm}${size}`, inlineHandler(`${load} ${calc} ${flags} ${store ? put : ''}`));
+        }
+      }
     }
   }
 }
-const fast = (i: Insn, form: string) => (i.mod === 3 && i.osize === 4 ? FAST32.get(`${i.ext}${form}`) : undefined);
+const fast = (i: Insn, form: string) => (i.osize === 4 || i.osize === 8 ? FAST.get(`${i.ext}${form}${i.mod === 3 ? 'r' : 'm'}${i.osize}`) : undefined);
 const specEG = (i: Insn) => fast(i, 'EG') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluEG32r : i.osize === 8 ? aluEG64r : undefined);
 const specGE = (i: Insn) => fast(i, 'GE') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluGE32r : i.osize === 8 ? aluGE64r : undefined);
 const specEI = (i: Insn) => fast(i, 'EI') ?? (i.mod !== 3 ? undefined : i.osize === 4 ? aluEI32r : i.osize === 8 ? aluEI64r : undefined);
