@@ -27,6 +27,17 @@ export function inlineHandler(src: string): Handler {
   return fn;
 }
 
+/** The effective address of i as a JS expression with i's fields folded in, for the common
+ *  64-bit forms (base and/or index, no segment base); otherwise the generic call. */
+function eaExpr(i: Insn): string {
+  if (i.asize !== 8 || i.seg >= 4 || (i.base < 0 && i.index < 0)) return 'c.ea(i)';
+  const parts: string[] = [];
+  if (i.base >= 0) parts.push(`c.r[${2 * i.base + 1}] * 4294967296 + (c.r[${2 * i.base}] >>> 0)`);
+  if (i.index >= 0) parts.push(`(c.r[${2 * i.index + 1}] * 4294967296 + (c.r[${2 * i.index}] >>> 0)) * ${i.scale}`);
+  if (i.disp !== 0) parts.push(String(i.disp));
+  return `(${parts.join(' + ')})`;
+}
+
 /** Builds the block function. The instruction index is kept in a local so that a fault can
  *  name the instruction that raised it. */
 export function threadBlock(insns: Insn[]): (c: Cpu) => void {
@@ -34,7 +45,8 @@ export function threadBlock(insns: Insn[]): (c: Cpu) => void {
   for (let k = 0; k < insns.length; k++) {
     const src = inlineSource.get(insns[k].fn);
     pre += `const i${k} = I[${k}]` + (src ? ';\n' : `, f${k} = I[${k}].fn;\n`);
-    body += (k ? `k = ${k}; ` : '') + (src ? `{ const i = i${k}; ${src} }\n` : `f${k}(c, i${k});\n`);
+    const code = src ? src.replaceAll('c.ea(i)', eaExpr(insns[k])) : '';
+    body += (k ? `k = ${k}; ` : '') + (src ? `{ const i = i${k}; ${code} }\n` : `f${k}(c, i${k});\n`);
   }
   const src = `${pre}return function block(c) {\nlet k = 0;\ntry {\n${body}} catch (e) { c.faultInsn = I[k]; throw e; }\n};`;
   return new Function('I', 'H', src)(insns, HELPERS) as (c: Cpu) => void;

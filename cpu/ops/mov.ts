@@ -96,11 +96,15 @@ const lea32 = inlineHandler(`const r = c.r;
   if (i.base >= 0) v = (v + r[2 * i.base]) | 0;
   if (i.index >= 0) v = (v + Math.imul(r[2 * i.index], i.scale)) | 0;
   r[2 * i.reg] = v; r[2 * i.reg + 1] = 0;`);
+const lea64i = inlineHandler(`const r = c.r, x = 2 * i.index;
+  const lo = (r[x] >>> 0) * i.scale + (i.disp >>> 0);
+  r[2 * i.reg] = lo | 0;
+  r[2 * i.reg + 1] = (Math.imul(r[x + 1], i.scale) + (i.disp < 0 ? -1 : 0) + Math.floor(lo / 4294967296)) | 0;`);
 function specLea(i: Insn): Handler | undefined {
   if (i.mod === 3 || (i.base < 0 && i.index < 0)) return undefined;   // RIP-relative / absolute: generic
   if (i.osize === 4) return lea32;
-  if (i.osize !== 8 || i.asize !== 8 || i.base < 0) return undefined;
-  return i.index < 0 ? lea64b : lea64bi;
+  if (i.osize !== 8 || i.asize !== 8) return undefined;
+  return i.base < 0 ? lea64i : i.index < 0 ? lea64b : lea64bi;
 }
 def(0, 0x8d, { flags: 'n', name: 'lea', fn: lea, modrm: true, spec: specLea });
 
