@@ -133,7 +133,7 @@ export class Cpu {
     }
     // flag liveness: an instruction's flags are dead when a later one in the block overwrites
     // all six before anything could read them (the block end counts as a read)
-    let live = true;
+    let live = this.liveAfter(insns[insns.length - 1]);
     for (let k = insns.length - 1; k >= 0; k--) {
       const i = insns[k];
       i.flagsDead = !live;
@@ -143,6 +143,21 @@ export class Cpu {
     const blk: Block = { insns, hits: 0, run: null };
     (this.mem.blocks as Map<number, Block>).set(start, blk);
     return blk;
+  }
+
+  /** Whether flags can be read after `last` (the end of a block): a block cut by its size limit
+   *  looks ahead at the instructions that follow until one writes or may read the flags. */
+  private liveAfter(last: Insn): boolean {
+    if (last.ends) return true;
+    let a = last.next;
+    for (let n = 0; n < 16; n++) {
+      let i: Insn;
+      try { i = decode(this.mem, a, this.mode64); } catch { return true; }
+      if (i.flagFx === 'w') return false;
+      if (i.flagFx !== 'n' || i.ends) return true;
+      a = i.next;
+    }
+    return true;
   }
 
   /** Leaves run() after this instruction with the given reason. */

@@ -118,8 +118,8 @@ export function setIncDec(f: Int32Array, kind: number, size: number, res: number
 /** Results whose CF, OF and AF were computed by the instruction (shifts, rotates, multiplies):
  *  SF, ZF, PF come from the result. */
 export function setResult(f: Int32Array, size: number, res: number, resHi: number, cf: number, of: number): void {
-  const base = f[0] === K_NONE ? f[8] : getFlags(f);
-  f[8] = (base & ~(CF | OF | AF)) | cf | (of << 11);
+  // f[8]'s non-arithmetic bits are always current; SF ZF PF will come from the result
+  f[8] = (f[8] & ~(CF | OF | AF)) | cf | (of << 11);
   f[0] = K_RES; f[1] = size; f[2] = res; f[3] = resHi;
 }
 

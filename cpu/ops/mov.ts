@@ -100,8 +100,13 @@ const lea64i = inlineHandler(`const r = c.r, x = 2 * i.index;
   const lo = (r[x] >>> 0) * i.scale + (i.disp >>> 0);
   r[2 * i.reg] = lo | 0;
   r[2 * i.reg + 1] = (Math.imul(r[x + 1], i.scale) + (i.disp < 0 ? -1 : 0) + Math.floor(lo / 4294967296)) | 0;`);
+/** RIP-relative or absolute: the address is a constant (disp holds it once decoding is done) */
+const leaAbs = inlineHandler(`c.r[2 * i.reg] = i.disp % 4294967296 | 0;
+  c.r[2 * i.reg + 1] = i.osize === 8 ? Math.floor(i.disp / 4294967296) | 0 : 0;`);
 function specLea(i: Insn): Handler | undefined {
-  if (i.mod === 3 || (i.base < 0 && i.index < 0)) return undefined;   // RIP-relative / absolute: generic
+  if (i.mod === 3) return undefined;
+  // base -2 marks RIP-relative while decoding; 16-bit results keep the generic path
+  if (i.base < 0 && i.index < 0) return (i.osize === 8 || i.osize === 4) && i.asize === 8 ? leaAbs : undefined;
   if (i.osize === 4) return lea32;
   if (i.osize !== 8 || i.asize !== 8) return undefined;
   return i.base < 0 ? lea64i : i.index < 0 ? lea64b : lea64bi;
