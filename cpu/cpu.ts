@@ -102,10 +102,11 @@ export class Cpu {
     let sig: CpuSignal;
     if (e instanceof CpuSignal) sig = e;
     else if (e instanceof GuestFault) {
-      const addr = e.addr < 0 ? e.addr + 2 ** 64 : e.addr;
-      const canonical = addr < 0x800000000000 || addr >= 0xffff800000000000;
+      // kernel-half addresses stay negative (two's complement): 2 ** 64 + addr would round to 2 KiB
+      const addr = e.addr;
+      const canonical = addr >= -0x800000000000 && addr < 0x800000000000;
       sig = canonical
-        ? new CpuSignal(SIGSEGV, e.maperr ? SEGV_MAPERR : SEGV_ACCERR, addr, false, 14, (e.write ? 2 : 0) | (e.maperr ? 0 : 1) | 4 | (e.exec ? 16 : 0))
+        ? new CpuSignal(SIGSEGV, e.maperr ? SEGV_MAPERR : SEGV_ACCERR, addr, false, 14, (e.write ? 2 : 0) | (e.maperr && addr >= 0 ? 0 : 1) | 4 | (e.exec ? 16 : 0))
         : new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13);
     } else throw e;
     // A fetch fault has no instruction (i is null): RIP already names the faulting address.
@@ -256,6 +257,13 @@ export class Cpu {
   wrE(i: Insn, v: number, hi = 0, size = i.osize): void {
     if (i.mod === 3) this.setR(size === 1 ? i.rmb : i.rm, size, v, hi);
     else this.wrMem(this.ea(i), size, v, hi);
+  }
+
+  /** rdAt for an operand that will be written: a memory operand must be writable first. */
+  rdRmw(i: Insn, a: number, size = i.osize): number {
+    if (i.mod === 3) return this.getR(size === 1 ? i.rmb : i.rm, size);
+    this.mem.probeWrite(a, size);
+    return this.rdMem(a, size);
   }
 
   /** Read at a precomputed address a (ignored for register operands): read-modify-write forms. */

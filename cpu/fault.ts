@@ -11,11 +11,17 @@ export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
 export const SI_KERNEL = 0x80;
 export const TRAP_BRKPT = 1;
 
+/** A guest address as Linux prints it: kernel-half addresses are kept negative (exact two's
+ *  complement) in CpuSignal.addr, since 2^64 + addr is not exact in a double. */
+export function u64Hex(addr: number): string {
+  return BigInt.asUintN(64, BigInt(addr)).toString(16);
+}
+
 export class CpuSignal {
   constructor(
     readonly signo: number,
     readonly code: number,
-    /** si_addr */
+    /** si_addr; negative for kernel-half addresses (see u64Hex) */
     readonly addr: number,
     /** Trap-class exceptions (int3) leave RIP after the instruction; faults leave it at it. */
     readonly trap = false,

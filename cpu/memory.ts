@@ -176,6 +176,14 @@ export class AddressSpace {
 
   // ---- bulk access for the kernel ----------------------------------------------------------
 
+  /** Faults (as a write) unless [addr, addr+len) is writable: read-modify-write instructions
+   *  probe before reading so a fault leaves registers and flags untouched, as on hardware. */
+  probeWrite(addr: number, len: number): void {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    if (this.wTag[vpn & TLB_MASK] === vpn && addr - vpn * PAGE_SIZE <= PAGE_SIZE - len) return;
+    this.checkWritable(addr, len);
+  }
+
   /** Throws GuestFault before any byte is written if [addr, addr+len) is not all writable. */
   checkWritable(addr: number, len: number): void {
     for (let a = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; a < addr + len; a += PAGE_SIZE) {

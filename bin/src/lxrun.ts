@@ -2,6 +2,7 @@
 //   lxrun [options] PROGRAM [ARGS...]
 // Exit status is the guest's (128+N when signal N killed it). Every failure is one line on stderr.
 
+import { u64Hex } from '../../cpu/fault.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kernel } from '../../kernel/kernel.js';
@@ -101,7 +102,7 @@ function describe(prog: string, info: ExitInfo): string | null {
   if (info.internal) return `lxrun: ${prog}: ${info.internal}`;
   if (info.fault) {
     const s = info.fault.signal;
-    return `lxrun: ${prog}: ${signalText(s.signo)} (${signalName(s.signo)} at 0x${s.addr.toString(16)}, rip 0x${info.fault.rip.toString(16)})`;
+    return `lxrun: ${prog}: ${signalText(s.signo)} (${signalName(s.signo)} at 0x${u64Hex(s.addr)}, rip 0x${info.fault.rip.toString(16)})`;
   }
   if (info.signal && info.signal !== SIGINT && info.signal !== SIGPIPE) {
     return `lxrun: ${prog}: ${signalText(info.signal)}${info.status & 0x80 ? ' (core dumped)' : ''}`;

@@ -13,7 +13,7 @@ const NAMES = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
 function aluEG(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = i.ext === CMP ? c.rdAt(i, a, s) : c.rdRmw(i, a, s), xh = c.hi;
   const y = c.rdG(i, s), yh = c.hi;
   const r = alu(c, i.ext, s, x, xh, y, yh);
   if (i.ext !== CMP) c.wrAt(i, a, r, c.hi, s);
@@ -40,7 +40,7 @@ function aluAI(c: Cpu, i: Insn): void {
 function aluEI(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = i.ext === CMP ? c.rdAt(i, a, s) : c.rdRmw(i, a, s), xh = c.hi;
   const r = alu(c, i.ext, s, x, xh, i.imm, i.immHi);
   if (i.ext !== CMP) c.wrAt(i, a, r, c.hi, s);
 }
@@ -88,7 +88,8 @@ const FAST = new Map<string, Handler>();
           let load = 'const r = c.r, f = c.f;', put = '';
           const regA = form === 'GE' ? '2 * i.reg' : '2 * i.rm';
           if (mem && form !== 'GE') {
-            load += ` const m = c.mem, ad = c.ea(i), a = ${size === 8 ? 'm.read64(ad), ah = m.hi' : 'm.read32(ad), ah = 0'};`;
+            // a destination that will be stored must be writable before anything changes (#PF with W)
+            load += ` const m = c.mem, ad = c.ea(i);${store ? ` m.probeWrite(ad, ${size});` : ''} const a = ${size === 8 ? 'm.read64(ad), ah = m.hi' : 'm.read32(ad), ah = 0'};`;
             put = size === 8 ? 'm.write64(ad, x, xh);' : 'm.write32(ad, x);';
           } else {
             load += ` const d = ${regA}, a = r[d], ah = ${size === 8 ? 'r[d + 1]' : '0'};`;
@@ -104,7 +105,7 @@ const FAST = new Map<string, Handler>();
           else if (kind === K_SUB) calc = 'const s = (a >>> 0) - (b >>> 0), x = s | 0, xh = (ah - bh - (s < 0 ? 1 : 0)) | 0;';
           else calc = `const x = a ${sym} b, xh = ah ${sym} bh;`;
           const flags = `f[0] = ${kind}; f[1] = ${size}; f[2] = x; f[3] = xh;` + (kind === K_LOGIC ? '' : ' f[4] = a; f[5] = ah; f[6] = b; f[7] = bh;');
-          FAST.set(`${op}${form}${rm}${size}`, inlineHandler(`${load} ${calc} ${flags} ${store ? put : ''}`));
+          FAST.set(`${op}${form}${rm}${size}`, inlineHandler(`${load} ${calc} ${store ? put : ''} ${flags}`));   // store first: a fault leaves the flags
         }
       }
     }
@@ -166,13 +167,13 @@ def(0, 0xf7, { name: 'test', fn: testEI, imm: 'z', flags: 'w' }, { reg: 1 });
 function not(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   c.wrAt(i, a, ~x, ~xh, s);
 }
 function neg(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   if (s === 8) {
     const r = neg64(x, xh), rh = negHi;
     setLazy(c.f, K_SUB, 8, r, rh, 0, 0, x, xh);
@@ -204,7 +205,7 @@ function incdec(c: Cpu, i: Insn, x: number, xh: number): number {
 function incdecE(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const r = incdec(c, i, x, xh);
   c.wrAt(i, a, r, c.hi, s);
 }

@@ -22,7 +22,7 @@ function btOp(c: Cpu, i: Insn, off: number, offHi: number, fromReg: boolean): vo
     }
   }
   const n = off & (bits - 1);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = op === 0 ? c.rdAt(i, a, s) : c.rdRmw(i, a, s), xh = c.hi;
   const bit = n < 32 ? (x >>> n) & 1 : (xh >>> (n - 32)) & 1;
   setCF(c, bit);
   if (op === 0) return;

@@ -86,9 +86,10 @@ def(0, 0xe3, { name: 'jrcxz', fn: jrcxz, imm: 'b', size: 'f64', ends: true });
 // ---- ENTER, LEAVE ----------------------------------------------------------------------------------
 
 function leave(c: Cpu, i: Insn): void {
-  c.setRegAddr(RSP, c.regAddr(RBP));
-  const v = c.pop(i.osize);
-  c.setR(RBP, i.osize, v, c.hi);
+  const bp = c.regAddr(RBP);
+  const v = c.rdMem(bp, i.osize), vh = c.hi;                // read first: a fault leaves RSP alone
+  c.setRegAddr(RSP, bp + i.osize);
+  c.setR(RBP, i.osize, v, vh);
 }
 function enter(c: Cpu, i: Insn): void {
   const s = i.osize, level = i.imm2 & 31;
@@ -120,6 +121,7 @@ function syscall(c: Cpu, i: Insn): void {
 }
 function int(c: Cpu, i: Insn): void {
   if (i.imm === 3) throw new CpuSignal(SIGTRAP, SI_KERNEL, 0, true, 3);
+  if (i.imm === 4) throw new CpuSignal(SIGSEGV, SI_KERNEL, 0, true, 4);   // #OF: DPL-3 gate, a trap
   // other vectors have DPL 0: #GP with the IDT error code (vector << 3 | IDT bit)
   if (i.imm !== 0x80) throw new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13, (i.imm << 3) | 2);
   c.rip = i.next;

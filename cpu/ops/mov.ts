@@ -47,6 +47,7 @@ def(0, 0xa3, { flags: 'n', name: 'mov', fn: movOA, imm: 'o' });
 
 // MOV from/to segment registers: user code only reads them (e.g. mov %gs, %ax on i386).
 function movSegE(c: Cpu, i: Insn): void {
+  if ((i.reg & 7) > 5) return raiseUD(c, i);                // there is no segment register 6 or 7
   const sel = (c.mode64 ? [0, 0x33, 0x2b, 0, 0, 0] : [0x2b, 0x23, 0x2b, 0x2b, 0, 0x63])[i.reg & 7] ?? 0;   // Linux user selectors
   c.wrE(i, sel, 0, i.mod === 3 ? i.osize : 2);
 }
@@ -118,7 +119,7 @@ def(0, 0x8d, { flags: 'n', name: 'lea', fn: lea, modrm: true, spec: specLea });
 function xchgEG(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const y = c.rdG(i, s), yh = c.hi;
   c.wrAt(i, a, y, yh, s);
   c.wrG(i, x, xh, s);
@@ -135,7 +136,7 @@ function nop(): void { /* nothing */ }
 def(0, 0x86, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, size: 'b', lock: true });
 def(0, 0x87, { flags: 'n', name: 'xchg', fn: xchgEG, modrm: true, lock: true });
 def(0, 0x90, { flags: 'n', name: 'xchg', fn: xchgAR });
-def(0, 0x90, { name: 'pause', fn: nop }, { mandatory: 'F3' });
+def(0, 0x90, { name: 'pause', fn: (c, i) => { if (i.rex & 1) xchgAR(c, i); } }, { mandatory: 'F3' });   // F3 41 90 is XCHG r8d, eax
 for (let r = 1; r < 8; r++) def(0, 0x90 + r, { flags: 'n', name: 'xchg', fn: xchgAR });
 
 // ---- CMOVcc, SETcc --------------------------------------------------------------------------------
@@ -204,8 +205,9 @@ function pushI(c: Cpu, i: Insn): void { c.push(i.osize, i.imm, i.immHi); }
 function pushE(c: Cpu, i: Insn): void { const v = c.rdE(i); c.push(i.osize, v, c.hi); }
 function popE(c: Cpu, i: Insn): void {
   // the address is computed after RSP is incremented (SDM: POP m with RSP as base)
+  const sp = c.regAddr(RSP);
   const v = c.pop(i.osize), vh = c.hi;
-  c.wrE(i, v, vh);
+  try { c.wrE(i, v, vh); } catch (e) { c.setRegAddr(RSP, sp); throw e; }   // a faulting store leaves RSP
 }
 for (let r = 0; r < 8; r++) {
   def(0, 0x50 + r, { flags: 'n', name: 'push', fn: pushR, size: 'd64' });
@@ -261,7 +263,7 @@ void OF;
 function xadd(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const y = c.rdG(i, s), yh = c.hi;
   const r = alu(c, ADD, s, x, xh, y, yh), rh = c.hi;
   c.wrG(i, x, xh, s);
@@ -273,7 +275,7 @@ def(1, 0xc1, { flags: 'w', name: 'xadd', fn: xadd, modrm: true, lock: true });
 function cmpxchg(c: Cpu, i: Insn): void {
   const s = i.osize;
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const acc = c.getR(RAX, s), acch = c.hi;
   alu(c, SUB, s, acc, acch, x, xh);
   const eq = s === 8 ? (acc === x && acch === xh) : ((acc ^ x) & (s === 4 ? -1 : (1 << (s * 8)) - 1)) === 0;
@@ -291,6 +293,7 @@ def(1, 0xb1, { flags: 'w', name: 'cmpxchg', fn: cmpxchg, modrm: true, lock: true
 /** CMPXCHG8B (EDX:EAX vs m64) and, with REX.W, CMPXCHG16B (RDX:RAX vs m128, 16-byte aligned). */
 function cmpxchgNb(c: Cpu, i: Insn): void {
   const a = c.ea(i), r = c.r, m = c.mem;
+  if (!(i.osize === 8 && a % 16 !== 0)) m.probeWrite(a, i.osize === 8 ? 16 : 8);   // (misaligned 16b: #GP first)
   const fl = getFlags(c.f);
   if (i.osize === 8) {
     if (a % 16 !== 0) raiseGP();

@@ -45,7 +45,7 @@ function shiftOp(c: Cpu, i: Insn, count: number): void {
   count &= s === 8 ? 63 : 31;
   if (count === 0) { zeroExtendNop(c, i); return; }
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const op = i.ext;
   let r = 0, rh = 0, cf = 0, of = 0;
   if (op === 4 || op === 6) {                                   // SHL/SAL
@@ -186,7 +186,7 @@ function dshift(c: Cpu, i: Insn, count: number): void {
   count &= s === 8 ? 63 : 31;
   if (count === 0) { zeroExtendNop(c, i); return; }
   const a = i.mod === 3 ? 0 : c.ea(i);
-  const x = c.rdAt(i, a, s), xh = c.hi;
+  const x = c.rdRmw(i, a, s), xh = c.hi;
   const y = c.rdG(i, s), yh = c.hi;
   let r: number, rh = 0, cf: number;
   if (s === 8) {

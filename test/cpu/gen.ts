@@ -268,6 +268,8 @@ export class Gen {
       // 64-bit-only encodings are dropped; FS/GS hold null selectors in this process's compat mode
       if (enc.rexW || enc.rex || enc.pfx.some((p) => (p & 0xf0) === 0x40 || p === 0x64 || p === 0x65)) return;
       if (b.asize === 4) b.info ??= '0x67 in 32-bit code selects 16-bit addressing, which our decoder does not implement (#UD)';
+      // the upper halves of RAX..RDI are undefined after compatibility mode
+      for (let n = 0; n < 8; n++) b.undefRegs.push([n, mask(64) ^ mask(32)]);
     }
     if (b.noRex && enc.rexW) throw new Error('noRex with REX.W');
     const e = encode(enc);
@@ -1226,8 +1228,6 @@ export const EXCLUDED32: Record<string, string> = {
   syscall: 'SYSCALL from compatibility mode enters the kernel\'s 32-bit syscall path: kernel behaviour, not the CPU\'s',
   xgetbv: EXCLUDED.xgetbv,
 };
-/** 32-bit-only entries (only: 32) have no oracle in 64-bit mode. */
-export const ONLY32_REASON = '32-bit only (only: 32): decodes differently in long mode (REX prefixes, #UD); needs a compat-mode oracle';
 
 // ---- flag-flow chains ------------------------------------------------------------------------------------
 // Single-instruction cases load RFLAGS with popf, so they never make a flag *consumer* read a lazy
@@ -1409,7 +1409,8 @@ export function faults(g: Gen): void {
     }
   }
   // non-canonical and kernel addresses
-  for (const addr of [0x8000000000000000n, 0x0000800000000000n, 0xffff800000000000n, 0xffffffffff600000n, 0n, 4096n]) {
+  // (not the vsyscall page: whether it reads depends on the host's vsyscall= setting)
+  for (const addr of [0x8000000000000000n, 0x0000800000000000n, 0xffff800000000000n, 0n, 4096n]) {
     for (const t of ['movq (%rbx), %rcx', 'movq %rcx, (%rbx)']) {
       const b = g.b();
       b.setFull(RBX, addr);
@@ -1426,4 +1427,32 @@ function caseOf(g: Gen, b: B, name: string, code: string[]): Case {
     code, len: 0, hex: '(assembled by gas)', regs: b.regs as Map<number, bigint | string>, flags: b.flags, mem: b.mem, memSym: b.memSym,
     undefFlags: b.undefFlags, undefRegs: b.undefRegs, undefMem: b.undefMem,
   };
+}
+
+// ---- extras: general-register instructions registered by other families, and user-mode opcodes ---------
+// CRC32 and MOVNTI work on general registers but live in the SSE families; prefetches and fences
+// must be harmless no-ops. Informational ones document hardware behaviour the table lacks on purpose
+// or by omission (alignment checks with EFLAGS.AC, INT1, LAR/LSL).
+
+export function extras(g: Gen): void {
+  const add = (name: string, code: string[], set: (b: B) => void, info?: string) => {
+    const b = g.b();
+    set(b);
+    const c = caseOf(g, b, name, code);
+    if (info) c.info = info;
+    g.cases.push(c);
+  };
+  for (const [sfx, src, dst, size] of [['b', '%cl', '%edx', 1], ['w', '%cx', '%edx', 2], ['l', '%ecx', '%edx', 4], ['q', '%rcx', '%rdx', 8]] as const) {
+    for (let k = 0; k < 8; k++) {
+      add('crc32', [`crc32${sfx} ${src}, ${dst}`], (b) => { b.set(RCX, 8, g.rng.u64()); b.set(RDX, 8, k < 2 ? [0n, mask(64)][k] : g.rng.u64()); });
+      add('crc32', [`crc32${sfx} scratch+${126 + (k & 3)}(%rip), ${dst}`], (b) => { b.set(RDX, 8, g.rng.u64()); b.setMem(126 + (k & 3), size, g.rng.val(size * 8)); b.memOp = [126 + (k & 3), size]; });
+    }
+  }
+  for (const r of ['%ecx', '%rcx']) add('movnti', [`movnti ${r}, scratch+124(%rip)`], (b) => b.set(RCX, 8, g.rng.u64()));
+  for (const t of ['prefetcht0', 'prefetcht1', 'prefetcht2', 'prefetchnta', 'prefetchw', 'clflush']) add(t, [`${t} scratch+128(%rip)`], () => undefined);
+  for (const t of ['lfence', 'mfence', 'sfence']) add(t, [t], () => undefined);
+  add('#AC', ['pushfq', 'orl $0x40000, (%rsp)', 'popfq', 'movl scratch+129(%rip), %ecx'], (b) => b.setFull(RSP, 'scratch+160'),
+    'with EFLAGS.AC set, Linux (CR0.AM=1) raises #AC on misaligned user accesses (SIGBUS, BUS_ADRALN); our CPU does not check alignment');
+  add('int1', ['.byte 0xf1'], () => undefined, 'INT1/ICEBP (F1): SIGTRAP on hardware; not in our table');
+  for (const t of ['lar', 'lsl']) add(t, [`${t} %cx, %edx`], (b) => { b.set(RCX, 2, 0x2bn); b.set(RDX, 8, g.rng.u64()); }, `${t.toUpperCase()} works at CPL 3 on hardware; not in our table`);
 }

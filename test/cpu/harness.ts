@@ -12,8 +12,13 @@
 // A case that faults is caught by a SA_SIGINFO|SA_NODEFER|SA_ONSTACK handler which records the
 // registers from the signal's ucontext and the siginfo, and resumes with the next case. At the end
 // the program writes `out` to stdout with raw write(2) and exits. Under our CPU the test plays the
-// kernel: write/exit/rt_sigaction/sigaltstack/arch_prctl, -ENOSYS for anything else, and a minimal
-// signal delivery (siginfo + ucontext gregs) into the same handler.
+// kernel: write/exit/rt_sigaction/sigaltstack/arch_prctl/mprotect/munmap, -ENOSYS for anything
+// else, and a minimal signal delivery (siginfo + ucontext gregs) into the same handler.
+//
+// 32-bit cases run in compatibility mode: after setup the program loads DS/ES with the user data
+// selector and far-jumps to CS 0x23; the case ends with a far jump back to CS 0x33. Our table has no
+// far jumps or MOV Sreg (they #UD), so under our CPU the harness performs them by address (tables
+// far_sites and sreg_sites) and flips cpu.mode64.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -98,13 +103,14 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push(`  movabs $${PROBE_RO}, %rax`, '  lea ropage(%rip), %rdi', '  mov $512, %ecx', '1: mov %rax, (%rdi)', '  add $8, %rdi', '  dec %ecx', '  jnz 1b');
   o.push('  lea ropage(%rip), %rdi', '  mov $4096, %esi', '  mov $1, %edx', '  mov $10, %eax', '  syscall');
   o.push('  lea nopage(%rip), %rdi', '  mov $4096, %esi', '  mov $11, %eax', '  syscall');
-  // compatibility-mode cases address memory through DS/ES: load the user data selector
-  o.push('  mov $0x2b, %eax', '.globl set_ds', 'set_ds: mov %eax, %ds', '.globl set_es', 'set_es: mov %eax, %es');
   o.push('  lea out(%rip), %rax', '  mov %rax, out_ptr(%rip)', '');
   for (const c of cases) {
     if (c.mode32) {
       const L = `.Lc${c.id}`;
-      o.push(`${L}:`, '  lea capstack_top(%rip), %rsp', `  lea ${L}_d(%rip), %rsi`, '  call setup', `${L}_go: ljmpl *${L}_f32(%rip)`, '.code32');
+      // compatibility mode addresses memory through DS/ES: load the user data selector (flags and
+      // registers untouched); setup puts the null selectors of a 64-bit process back
+      o.push(`${L}:`, '  lea capstack_top(%rip), %rsp', `  lea ${L}_d(%rip), %rsi`, '  call setup',
+        `${L}_ds: mov sel_user_ds(%rip), %ds`, `${L}_es: mov sel_user_ds(%rip), %es`, `${L}_go: ljmpl *${L}_f32(%rip)`, '.code32');
       for (const l of c.pre ?? []) o.push('  ' + l.replace(/@/g, L));
       o.push(`${L}_i:  # ${c.text.replace(/#/g, '')}`);
       for (const l of c.code) o.push('  ' + l.replace(/@/g, L));
@@ -128,7 +134,8 @@ export function programSource(cases: Case[], lay: Layout): string {
     '2: xor %edi, %edi', '  mov $60, %eax', '  syscall', '3: mov $1, %edi', '  mov $60, %eax', '  syscall');
 
   // setup: rsi = descriptor [id, resume, npatch, (off, value)*]; the return address is the insn
-  o.push('', 'setup:', '  pop %rax', '  mov %rax, cur_ret(%rip)', '  mov %rsi, cur_desc(%rip)',
+  o.push('', 'setup:', '.globl setup_ds', 'setup_ds: mov sel_null(%rip), %ds', '.globl setup_es', 'setup_es: mov sel_null(%rip), %es',
+    '  pop %rax', '  mov %rax, cur_ret(%rip)', '  mov %rsi, cur_desc(%rip)',
     '  mov 8(%rsi), %rax', '  mov %rax, cur_resume(%rip)',
     '  lea bg(%rip), %rax', '  lea cur(%rip), %rdx', `  mov $${CUR_BYTES / 8}, %ecx`,
     '1: mov (%rax), %rbx', '  mov %rbx, (%rdx)', '  add $8, %rax', '  add $8, %rdx', '  dec %ecx', '  jnz 1b',
@@ -175,12 +182,18 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push('.globl case_ends', 'case_ends:');
   for (let k = 0; k < cases.length; k += 8) o.push('  .quad ' + cases.slice(k, k + 8).map((c) => `.Lc${c.id}_p`).join(', '));
   o.push('.globl case_count', `case_count: .quad ${cases.length}`);
-  // far jumps into and out of compatibility mode: [site, target, 1 = to 64-bit]
+  // far jumps into and out of compatibility mode: [site, target, 1 = to 64-bit]; MOV Sreg sites
   o.push('.globl far_sites', 'far_sites:');
   const m32 = cases.filter((c) => c.mode32);
   for (const c of m32) o.push(`  .quad .Lc${c.id}_go, .Lc${c.id}_i, 0, .Lc${c.id}_x, .Lc${c.id}_p, 1`);
   o.push('.globl far_count', `far_count: .quad ${m32.length * 2}`);
-  for (const c of m32) o.push(`.Lc${c.id}_f32: .long .Lc${c.id}_i`, '  .word 0x23', `.Lc${c.id}_f64: .long .Lc${c.id}_p`, '  .word 0x33');
+  o.push('.globl sreg_sites', 'sreg_sites: .quad setup_ds, setup_es');
+  for (const c of m32) o.push(`  .quad .Lc${c.id}_ds, .Lc${c.id}_es`);
+  o.push('.globl sreg_count', `sreg_count: .quad ${2 + 2 * m32.length}`);
+  o.push('sel_null: .word 0', 'sel_user_ds: .word 0x2b');
+  // aligned: a case may leave AC set, and this host checks alignment at CPL 3
+  for (const c of m32) o.push('.balign 8', `.Lc${c.id}_f32: .long .Lc${c.id}_i`, '  .word 0x23', '.balign 8', `.Lc${c.id}_f64: .long .Lc${c.id}_p`, '  .word 0x33');
+  o.push('.balign 8');                                         // a case may leave AC set: keep data aligned
   for (const c of cases) {
     const patches = casePatches(c, lay);
     o.push(`.Lc${c.id}_d: .quad ${c.id}, .Lc${c.id}_e, ${patches.length}`);
@@ -286,7 +299,9 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
     const n = rd64(mem, fn);
     for (let k = 0; k < n; k++) far.set(rd64(mem, fs0 + 24 * k), [rd64(mem, fs0 + 24 * k + 8), rd64(mem, fs0 + 24 * k + 16) === 1]);
   }
-  const skip = new Set([syms.get('set_ds'), syms.get('set_es')]);
+  const skip = new Set<number>();                              // MOV Sreg, m16 (8E /r, RIP-relative: 6 bytes)
+  const ss = syms.get('sreg_sites'), sn = syms.get('sreg_count');
+  if (ss !== undefined && sn !== undefined) for (let k = 0, n = rd64(mem, sn); k < n; k++) skip.add(rd64(mem, ss + 8 * k));
   while (status === null) {
     if (left <= 0) { err = `instruction budget exhausted at rip 0x${cpu.rip.toString(16)}`; break; }
     const before = cpu.retired;
@@ -308,7 +323,7 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
     } else if (why === EXIT_SIGNAL) {
       const s = cpu.signal!;
       if (s.signo === 4 && far.has(cpu.rip)) { const [to, m64] = far.get(cpu.rip)!; cpu.mode64 = m64; cpu.rip = to; continue; }
-      if (s.signo === 4 && skip.has(cpu.rip)) { cpu.rip += 2; continue; }
+      if (s.signo === 4 && skip.has(cpu.rip)) { cpu.rip += 6; continue; }
       cpu.mode64 = true;                                        // the handler is 64-bit code
       if (++faults > 1e6) { err = 'too many faults'; break; }
       // minimal rt signal delivery: siginfo at alt+0x1000, ucontext at alt+0x2000, stack below alt+0xf000
