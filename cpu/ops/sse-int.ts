@@ -11,6 +11,7 @@ import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import type { Mandatory, OpDef } from '../table.js';
 import { getFlags, setFlags, ARITH, CF, ZF } from '../flags.js';
+import { inlineHandler } from '../threaded.js';
 import { xb, U8, I8, U16, I16, I32, U32, T1, T2, srcX, srcXlo, srcX16, srcX32, srcX64, cp16, sdef } from './sse-common.js';
 
 type Lanes = (d: number, s: number, imm: number) => void;
@@ -22,8 +23,8 @@ function d66(map: number, op: number, name: string, fn: Handler, extra: Partial<
 function bin(f: Lanes): Handler {
   return (c, i) => { const x = xb(c); f(x + 16 * i.reg, srcX(c, i, x, true), i.imm); };
 }
-function op2(map: number, op: number, name: string, f: Lanes, imm = false): void {
-  d66(map, op, name, bin(f), imm ? { imm: 'ub' } : {});
+function op2(map: number, op: number, name: string, f: Lanes, imm = false, fastReg?: Handler): void {
+  d66(map, op, name, bin(f), { ...(imm ? { imm: 'ub' as const } : {}), ...(fastReg ? { fastReg } : {}) });
 }
 /** As op2 for instructions that use only the low quadword of the source. */
 function op2lo(map: number, op: number, name: string, f: Lanes): void {
@@ -42,7 +43,10 @@ op2(1, 0xfc, 'paddb', (d, s) => {
   for (let k = 0; k < 4; k++) { const x = I32[a + k], y = I32[b + k]; I32[a + k] = ((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) ^ ((x ^ y) & (0x80808080 | 0)); }
 });
 op2(1, 0xfd, 'paddw', (d, s) => { const a = d >>> 1, b = s >>> 1; for (let k = 0; k < 8; k++) U16[a + k] = U16[a + k] + U16[b + k]; });
-op2(1, 0xfe, 'paddd', (d, s) => { const a = d >>> 2, b = s >>> 2; for (let k = 0; k < 4; k++) I32[a + k] = (I32[a + k] + I32[b + k]) | 0; });
+// register forms of the bitwise ops and paddd as straight-line source for threaded blocks
+const lanes = (expr: string) => inlineHandler(`const x = c.state.xmm, a = 4 * i.reg, b = 4 * i.rm;
+  x[a] = ${expr.replaceAll('K', '0')}; x[a + 1] = ${expr.replaceAll('K', '1')}; x[a + 2] = ${expr.replaceAll('K', '2')}; x[a + 3] = ${expr.replaceAll('K', '3')};`);
+op2(1, 0xfe, 'paddd', (d, s) => { const a = d >>> 2, b = s >>> 2; for (let k = 0; k < 4; k++) I32[a + k] = (I32[a + k] + I32[b + k]) | 0; }, false, lanes('(x[a + K] + x[b + K]) | 0'));
 op2(1, 0xd4, 'paddq', (d, s) => {
   const a = d >>> 2, b = s >>> 2;
   for (let k = 0; k < 4; k += 2) {
@@ -105,10 +109,10 @@ op2(2, 0x37, 'pcmpgtq', (d, s) => {
 
 // ---- logic -----------------------------------------------------------------------------------
 
-op2(1, 0xdb, 'pand', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] &= I32[b]; I32[a + 1] &= I32[b + 1]; I32[a + 2] &= I32[b + 2]; I32[a + 3] &= I32[b + 3]; });
+op2(1, 0xdb, 'pand', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] &= I32[b]; I32[a + 1] &= I32[b + 1]; I32[a + 2] &= I32[b + 2]; I32[a + 3] &= I32[b + 3]; }, false, lanes('x[a + K] & x[b + K]'));
 op2(1, 0xdf, 'pandn', (d, s) => { const a = d >>> 2, b = s >>> 2; for (let k = 0; k < 4; k++) I32[a + k] = ~I32[a + k] & I32[b + k]; });
-op2(1, 0xeb, 'por', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] |= I32[b]; I32[a + 1] |= I32[b + 1]; I32[a + 2] |= I32[b + 2]; I32[a + 3] |= I32[b + 3]; });
-op2(1, 0xef, 'pxor', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] ^= I32[b]; I32[a + 1] ^= I32[b + 1]; I32[a + 2] ^= I32[b + 2]; I32[a + 3] ^= I32[b + 3]; });
+op2(1, 0xeb, 'por', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] |= I32[b]; I32[a + 1] |= I32[b + 1]; I32[a + 2] |= I32[b + 2]; I32[a + 3] |= I32[b + 3]; }, false, lanes('x[a + K] | x[b + K]'));
+op2(1, 0xef, 'pxor', (d, s) => { const a = d >>> 2, b = s >>> 2; I32[a] ^= I32[b]; I32[a + 1] ^= I32[b + 1]; I32[a + 2] ^= I32[b + 2]; I32[a + 3] ^= I32[b + 3]; }, false, lanes('x[a + K] ^ x[b + K]'));
 
 // ---- shifts ----------------------------------------------------------------------------------
 
@@ -151,11 +155,18 @@ function shiftI(w: number, kind: number): Handler {
 d66(1, 0xd1, 'psrlw', shiftX(2, 0)); d66(1, 0xd2, 'psrld', shiftX(4, 0)); d66(1, 0xd3, 'psrlq', shiftX(8, 0));
 d66(1, 0xe1, 'psraw', shiftX(2, 1)); d66(1, 0xe2, 'psrad', shiftX(4, 1));
 d66(1, 0xf1, 'psllw', shiftX(2, 2)); d66(1, 0xf2, 'pslld', shiftX(4, 2)); d66(1, 0xf3, 'psllq', shiftX(8, 2));
-function grp(op: number, r: number, name: string, fn: Handler): void {
-  sdef(1, op, { name, fn, imm: 'ub', form: 'reg' }, { reg: r, mandatory: '66' });
+function grp(op: number, r: number, name: string, fn: Handler, fastReg?: Handler): void {
+  sdef(1, op, { name, fn, imm: 'ub', form: 'reg', fastReg }, { reg: r, mandatory: '66' });
 }
+// Dword shifts by a constant as straight-line source for threaded blocks (the message schedule
+// of SHA-256 and similar compiler-vectorised code is made of them).
+const dwordShift = (op: string, big: string) => inlineHandler(`const x = c.state.xmm, a = 4 * i.rm, n = i.imm;
+  if (n > 31) { ${big} } else { x[a] = x[a] ${op} n; x[a + 1] = x[a + 1] ${op} n; x[a + 2] = x[a + 2] ${op} n; x[a + 3] = x[a + 3] ${op} n; }`);
+const ZERO4 = 'x[a] = 0; x[a + 1] = 0; x[a + 2] = 0; x[a + 3] = 0;';
 grp(0x71, 2, 'psrlw', shiftI(2, 0)); grp(0x71, 4, 'psraw', shiftI(2, 1)); grp(0x71, 6, 'psllw', shiftI(2, 2));
-grp(0x72, 2, 'psrld', shiftI(4, 0)); grp(0x72, 4, 'psrad', shiftI(4, 1)); grp(0x72, 6, 'pslld', shiftI(4, 2));
+grp(0x72, 2, 'psrld', shiftI(4, 0), dwordShift('>>>', ZERO4));
+grp(0x72, 4, 'psrad', shiftI(4, 1), dwordShift('>>', 'x[a] >>= 31; x[a + 1] >>= 31; x[a + 2] >>= 31; x[a + 3] >>= 31;'));
+grp(0x72, 6, 'pslld', shiftI(4, 2), dwordShift('<<', ZERO4));
 grp(0x73, 2, 'psrlq', shiftI(8, 0)); grp(0x73, 6, 'psllq', shiftI(8, 2));
 grp(0x73, 3, 'psrldq', (c, i) => {
   const d = xb(c) + 16 * i.rm, n = i.imm;
