@@ -8,7 +8,7 @@ import { AddressSpace, GuestFault } from './memory.js';
 import { decode } from './decoder.js';
 import { Insn } from './insn.js';
 import { CpuSignal, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL } from './fault.js';
-import { setFlags } from './flags.js';
+import { setFlags, ARITH, CF, OF } from './flags.js';
 import { threadBlock } from './threaded.js';
 
 /** Instruction families that keep state of their own (x87) register their power-on reset here. */
@@ -19,10 +19,16 @@ export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_SIGNAL = 2;
 const TWO32 = 4294967296;
 const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
 
-/** Executions after which a block gets its own dispatch function (see threadBlock). */
+/** Executions after which a block gets its own dispatch function (see threadBlock); 0 threads
+ *  every block at once (tests run the threaded code that way). */
 const HOT = Number(globalThis.process?.env?.LX_HOT ?? 16);
 
 interface Block { insns: Insn[]; hits: number; run: ((c: Cpu) => void) | null }
+
+/** The arithmetic flags an instruction of flag class fx certainly writes ('r': rotates, CF and OF). */
+function flagWrites(fx: string): number {
+  return fx === 'w' ? ARITH : fx === 'r' ? CF | OF : 0;
+}
 
 export class Cpu {
   readonly r: Int32Array;
@@ -132,33 +138,34 @@ export class Cpu {
       a = i.next;
       if (i.ends) break;
     }
-    // flag liveness: an instruction's flags are dead when a later one in the block overwrites
-    // all six before anything could read them (the block end counts as a read)
+    // flag liveness, per flag: an instruction's flags are dead when none of those it writes can
+    // be read before a later instruction overwrites them (the block end counts as a read)
     let live = this.liveAfter(insns[insns.length - 1]);
     for (let k = insns.length - 1; k >= 0; k--) {
       const i = insns[k];
-      i.flagsDead = !live;
-      if (i.flagFx === 'w') live = false;
-      else if (i.flagFx !== 'n') live = true;
+      const w = flagWrites(i.flagFx);
+      i.flagsDead = w !== 0 && (w & live) === 0;
+      live = i.flagFx === 'w' || i.flagFx === 'n' || i.flagFx === 'r' ? live & ~w : ARITH;
     }
-    const blk: Block = { insns, hits: 0, run: null };
+    const blk: Block = { insns, hits: 0, run: HOT <= 0 ? threadBlock(insns) : null };   // LX_HOT=0: thread at once (tests)
     (this.mem.blocks as Map<number, Block>).set(start, blk);
     return blk;
   }
 
   /** Whether flags can be read after `last` (the end of a block): a block cut by its size limit
    *  looks ahead at the instructions that follow until one writes or may read the flags. */
-  private liveAfter(last: Insn): boolean {
-    if (last.ends) return true;
-    let a = last.next;
+  private liveAfter(last: Insn): number {
+    if (last.ends) return ARITH;
+    let a = last.next, dead = 0;
     for (let n = 0; n < 16; n++) {
       let i: Insn;
-      try { i = decode(this.mem, a, this.mode64); } catch { return true; }
-      if (i.flagFx === 'w') return false;
-      if (i.flagFx !== 'n' || i.ends) return true;
+      try { i = decode(this.mem, a, this.mode64); } catch { break; }
+      if (i.ends || (i.flagFx !== 'w' && i.flagFx !== 'n' && i.flagFx !== 'r')) break;
+      dead |= flagWrites(i.flagFx);
+      if (dead === ARITH) return 0;
       a = i.next;
     }
-    return true;
+    return ARITH & ~dead;
   }
 
   /** Leaves run() after this instruction with the given reason. */

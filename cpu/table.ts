@@ -35,8 +35,9 @@ export interface OpDef {
   /** Only with mod == 3 (register form) or only with a memory operand. */
   form?: 'reg' | 'mem';
   /** Flag effects for the block-local liveness pass: 'w' writes all six arithmetic flags and
-   *  reads none; 'n' neither reads nor writes them. Absent: may read them (conservative). */
-  flags?: 'w' | 'n';
+   *  reads none; 'n' neither reads nor writes them; 'r' writes CF and OF only (rotates by a
+   *  constant). Absent: may read them (conservative). */
+  flags?: 'w' | 'n' | 'r';
   /** Returns a handler specialised for this decoded instance (size, register forms), or undefined. */
   spec?: (i: import('./insn.js').Insn) => Handler | undefined;
 }

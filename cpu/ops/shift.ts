@@ -162,7 +162,7 @@ const FAST32 = [rol32r, ror32r, undefined, undefined, shl32r, shr32r, shl32r, sa
 /** A shift (not rotate) by a non-zero constant writes all six flags: lets the liveness pass see it. */
 function specShiftImm(i: Insn): Handler | undefined {
   const count = immCount(i);
-  if (i.ext >= 4 && count !== 0) i.flagFx = 'w';
+  if (count !== 0) i.flagFx = i.ext >= 4 ? 'w' : i.ext <= 1 ? 'r' : '';   // ROL/ROR write only CF and OF
   if (count === 0 || i.osize !== 4 || i.mod !== 3) return undefined;
   i.imm2 = count;
   return FAST32[i.ext];
