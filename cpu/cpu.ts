@@ -23,7 +23,9 @@ const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
  *  every block at once (tests run the threaded code that way). */
 const HOT = Number(globalThis.process?.env?.LX_HOT ?? 16);
 
-interface Block { insns: Insn[]; hits: number; run: ((c: Cpu) => void) | null }
+/** A decoded block; succ caches the block that followed it last time (a direct link that
+ *  saves the map lookup), valid turns false when the cache is cleared. */
+interface Block { insns: Insn[]; hits: number; run: ((c: Cpu) => void) | null; valid: boolean; succRip: number; succ: Block | null }
 
 /** The arithmetic flags an instruction of flag class fx certainly writes ('r': rotates, CF and OF). */
 function flagWrites(fx: string): number {
@@ -64,7 +66,7 @@ export class Cpu {
   /** Switches to another address space (execve). */
   attach(mem: AddressSpace): void {
     this.mem = mem;
-    mem.onCodeWrite = () => mem.blocks.clear();
+    mem.onCodeWrite = () => mem.clearBlocks();
   }
 
   // ---- the run loop ---------------------------------------------------------------------------
@@ -75,11 +77,18 @@ export class Cpu {
     this.signal = null;
     this.stop = false;
     let i: Insn | null = null;
+    let prev: Block | null = null;
     this.faultInsn = null;
     try {
       while (budget > 0) {
         i = null;
-        const blk = blocks.get(this.rip) ?? this.decodeBlock(this.rip);
+        const rip = this.rip;
+        let blk: Block;
+        if (prev !== null && prev.succRip === rip && prev.succ!.valid) blk = prev.succ!;
+        else {
+          blk = blocks.get(rip) ?? this.decodeBlock(rip);
+          if (prev !== null) { prev.succRip = rip; prev.succ = blk; }
+        }
         const insns = blk.insns;
         const n = insns.length;
         if (blk.run !== null) {
@@ -96,6 +105,7 @@ export class Cpu {
         budget -= n;
         this.retired += n;
         if (this.stop) break;
+        prev = blk.valid ? blk : null;
       }
     } catch (e) {
       this.fault(e, this.faultInsn ?? i);
@@ -147,7 +157,7 @@ export class Cpu {
       i.flagsDead = w !== 0 && (w & live) === 0;
       live = i.flagFx === 'w' || i.flagFx === 'n' || i.flagFx === 'r' ? live & ~w : ARITH;
     }
-    const blk: Block = { insns, hits: 0, run: HOT <= 0 ? threadBlock(insns) : null };   // LX_HOT=0: thread at once (tests)
+    const blk: Block = { insns, hits: 0, run: HOT <= 0 ? threadBlock(insns) : null, valid: true, succRip: -1, succ: null };   // LX_HOT=0: thread at once (tests)
     (this.mem.blocks as Map<number, Block>).set(start, blk);
     return blk;
   }

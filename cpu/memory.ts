@@ -59,8 +59,9 @@ export class AddressSpace {
   /** Pages holding decoded code: writes to them go the slow way and call onCodeWrite. */
   private codePages = new Set<number>();
   onCodeWrite: ((vpn: number) => void) | null = null;
-  /** Decoded-block cache of the CPU (owned by cpu/cpu.ts; shared by all threads of the space). */
-  readonly blocks = new Map<number, unknown>();
+  /** Decoded-block cache of the CPU (owned by cpu/cpu.ts; shared by all threads of the space).
+   *  Empty it with clearBlocks(): blocks can be linked to each other and must learn they are stale. */
+  readonly blocks = new Map<number, { valid: boolean }>();
   /** High 32 bits of the last read64(). */
   hi = 0;
   /** Start of the heap and the current break (kept here so /proc and mm syscalls agree). */
@@ -294,7 +295,10 @@ export class AddressSpace {
     this.vmas = out;
     for (const [vpn, pte] of this.pt) {
       const a = vpn * PAGE_SIZE;
-      if (a >= start && a < end) this.pt.set(vpn, pte - (pte & 7) + prot);
+      if (a >= start && a < end) {
+        this.pt.set(vpn, pte - (pte & 7) + prot);
+        if (!(prot & PROT_EXEC) && this.codePages.has(vpn)) this.codeWritten(vpn);
+      }
     }
     this.flushTlb();
     return true;
@@ -361,7 +365,7 @@ export class AddressSpace {
       this.pt.set(vpn, pte);
     }
     this.flushTlb();
-    this.blocks.clear();
+    this.clearBlocks();
   }
 
   /** A copy-on-write duplicate (fork). */
@@ -382,12 +386,18 @@ export class AddressSpace {
     return child;
   }
 
+  /** Forgets every decoded block (code was written, unmapped or made non-executable). */
+  clearBlocks(): void {
+    for (const b of this.blocks.values()) b.valid = false;
+    this.blocks.clear();
+  }
+
   /** Drops every mapping (exit, exec). */
   destroy(): void {
     for (const pte of this.pt.values()) this.pool.unref(Math.floor(pte / 16));
     this.pt.clear();
     this.vmas = [];
-    this.blocks.clear();
+    this.clearBlocks();
     this.codePages.clear();
     this.flushTlb();
   }
