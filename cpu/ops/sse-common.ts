@@ -184,11 +184,12 @@ function lockOnly(i: Insn): Handler | undefined {
  *  which lets the block-local liveness pass see through SSE code; prefixes the hardware would not
  *  accept for this entry decode to #UD (`prefixes`: 'strict' all of them, 'rep' F2/F3 and LOCK
  *  only (66 tolerated), 'lock' LOCK only). */
-export function sdef(map: number, opcode: number, d: OpDef & { fastReg?: Handler }, opts: { mandatory?: Mandatory; reg?: number } = {},
+export function sdef(map: number, opcode: number, d: OpDef & { fastReg?: Handler; fast?: Handler }, opts: { mandatory?: Mandatory; reg?: number } = {},
   prefixes: 'strict' | 'rep' | 'lock' = 'strict'): void {
   const check = prefixes === 'lock' ? lockOnly : prefixes === 'rep' || opts.mandatory !== 'none' ? lockOrStrayRep : lockOrStrayPrefix;
-  // fastReg: an inlinable handler (cpu/threaded.ts) for the register-register form
-  const fast = d.fastReg;
-  const spec = fast ? (i: Insn) => check(i) ?? (i.mod === 3 ? fast : undefined) : check;
+  // fastReg / fast: an inlinable handler (cpu/threaded.ts) for the register form / every form
+  const { fastReg, fast } = d;
+  const spec = fast ? (i: Insn) => check(i) ?? fast
+    : fastReg ? (i: Insn) => check(i) ?? (i.mod === 3 ? fastReg : undefined) : check;
   def(map, opcode, { ...d, flags: d.flags ?? 'n', spec }, opts);
 }

@@ -7,6 +7,7 @@ import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';
 import type { Mandatory, OpDef } from '../table.js';
 import { raiseGP } from '../fault.js';
+import { inlineHandler } from '../threaded.js';
 import { RDI } from '../state.js';
 import {
   xb, I32, U8, SCR, ld128, st128, ea16, STRICT, UNALIGNED, srcX, srcX64, cp16, mxcsr, setMxcsr, MXCSR_MASK, sdef,
@@ -106,8 +107,16 @@ function movqStore(c: Cpu, i: Insn): void {
   }
   c.mem.write64(c.ea(i), I32[s], I32[s + 1]);
 }
-reg(0x7e, 'F3', 'movq', movqLoad);
-reg(0xd6, '66', 'movq', movqStore);
+// the same two as straight-line source for threaded blocks
+const movqLoadFast = inlineHandler(`const x = c.state.xmm, d = 4 * i.reg;
+  if (i.mod === 3) { const s = 4 * i.rm; x[d] = x[s]; x[d + 1] = x[s + 1]; }
+  else { const m = c.mem; x[d] = m.read64(c.ea(i)); x[d + 1] = m.hi; }
+  x[d + 2] = 0; x[d + 3] = 0;`);
+const movqStoreFast = inlineHandler(`const x = c.state.xmm, s = 4 * i.reg;
+  if (i.mod === 3) { const d = 4 * i.rm; x[d] = x[s]; x[d + 1] = x[s + 1]; x[d + 2] = 0; x[d + 3] = 0; }
+  else c.mem.write64(c.ea(i), x[s], x[s + 1]);`);
+reg(0x7e, 'F3', 'movq', movqLoad, { fast: movqLoadFast } as Partial<OpDef>);
+reg(0xd6, '66', 'movq', movqStore, { fast: movqStoreFast } as Partial<OpDef>);
 
 /** movd/movq xmm, r/m32/64 (66 0F 6E). */
 function movdToX(c: Cpu, i: Insn): void {
