@@ -6,7 +6,7 @@ TEST_FILES = $(patsubst %.ts,dist/%.js,$(shell find test -name '*.test.ts' -not 
 # Two test files at a time (the machine has two cores); each file runs its tests in order.
 NODE_TEST_FLAGS ?= --test-concurrency=2 --test-reporter=spec
 
-.PHONY: all build test fixtures setup bench clean
+.PHONY: all build test test-cpu fixtures setup bench clean
 
 all: build
 
@@ -20,6 +20,12 @@ build: node_modules
 
 test: build
 	node --test $(NODE_TEST_FLAGS) $(TEST_FILES)
+
+# The CPU against the hardware: every integer, x87 and SSE table entry, run natively and on our
+# CPU (interpreted and threaded); prints coverage, case counts and mismatches. Part of `make test`.
+CPU_TESTS = $(patsubst %.ts,dist/%.js,$(wildcard test/cpu/*.test.ts test/x87.test.ts test/sse.test.ts test/mmx.test.ts))
+test-cpu: build
+	node --test $(NODE_TEST_FLAGS) $(CPU_TESTS)
 
 # Rebuild the committed fixture binaries from test/fixtures/src (needs make setup).
 fixtures:
