@@ -9,6 +9,7 @@ import './string.js';
 import './misc.js';
 import './x87.js';
 import './sse.js';
+import './mmx.js';
 
 import { x87Reset } from './x87.js';
 import { resetHooks } from '../cpu.js';
