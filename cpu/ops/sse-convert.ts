@@ -1,6 +1,6 @@
 // SSE/SSE2 conversions: integer <-> binary32/binary64 (scalar from/to general registers and
 // packed), binary32 <-> binary64, with MXCSR rounding and exceptions. The MMX forms (cvtpi2ps,
-// cvtps2pi, ...) are not implemented (SIGILL), like the rest of MMX.
+// cvtps2pi, ...) are in mmx.ts.
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, Handler } from '../insn.js';

@@ -1,7 +1,7 @@
 // Packed integer instructions on XMM registers (66-prefixed SSE2, SSSE3, SSE4.1, SSE4.2 forms):
 // add/sub (wrapping and saturating), compares, logic, shifts, multiplies, averages, min/max,
 // sad, unpacks and packs, shuffles, align, inserts and extracts, sign/zero extension, blends,
-// ptest, phminposuw. The MMX (no-prefix) forms are not implemented.
+// ptest, phminposuw. The MMX (no-prefix) forms live in mmx.ts.
 //
 // Operands are byte offsets into the pool (sse-common.ts); d is the destination register and s
 // the source (register or memory loaded into scratch). Lane-wise operations update d in place

@@ -1,4 +1,4 @@
-// SSE family (SSE, SSE2, SSE3, SSSE3, SSE4.1, SSE4.2 legacy encodings; no MMX, no AVX).
+// SSE family (SSE, SSE2, SSE3, SSSE3, SSE4.1, SSE4.2 legacy encodings; MMX forms are in mmx.ts; no AVX).
 // Importing this module registers every opcode in cpu/table.ts; the work is split by kind:
 //   sse-common.ts   pool views, operand fetch/store and alignment, MXCSR, #XM commit
 //   sse-fp.ts       exact binary32/binary64 arithmetic under MXCSR (rounding, DAZ/FTZ, flags, NaNs)
