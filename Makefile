@@ -6,7 +6,7 @@ TEST_FILES = $(patsubst %.ts,dist/%.js,$(shell find test -name '*.test.ts' -not 
 # Two test files at a time (the machine has two cores); each file runs its tests in order.
 NODE_TEST_FLAGS ?= --test-concurrency=2 --test-reporter=spec
 
-.PHONY: all build test test-cpu fixtures setup bench clean
+.PHONY: all build test test-cpu fixtures setup bench clean record-traces conformance
 
 all: build
 
@@ -40,3 +40,11 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# Re-record conformance/traces natively (needs strace: make setup); commit the traces with the skiplist.
+record-traces: build
+	bin/lxconform record --corpus
+
+# Replay the corpus, print the report and rewrite conformance/REPORT.md.
+conformance: build
+	bin/lxconform run

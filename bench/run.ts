@@ -7,6 +7,8 @@
 //   BENCH_SORT=1000000     ints sorted by sortbench
 //   BENCH_LIBC=musl        musl, glibc or "musl glibc"
 //   BENCH_RUNNERS="native qemu lxrun"
+//   BENCH_FORKS=200        fork+exec+wait rounds of busybox sh (0: skip the process workloads)
+//   BENCH_PIPE=16M         bytes through `busybox cat | busybox wc -c`
 //   BENCH_TIMEOUT=1800     seconds allowed for one run (lxrun can be slow)
 //   LXRUN=path             launcher instead of bin/lxrun
 //
@@ -128,6 +130,34 @@ function main(): number {
       });
     }
   }
+  // Process workloads (issue #4): Debian's static busybox, natively and under lxrun only
+  // (qemu-user does not follow fork+exec into its children).
+  const forks = Number(process.env.BENCH_FORKS ?? '200');
+  const pipeBytes = process.env.BENCH_PIPE ?? '16M';
+  if (forks > 0 && existsSync('/bin/busybox')) {
+    console.log('');
+    console.log([pad('process workload', 34), pad('runner', 8), lpad('cpu s', 9), lpad('wall s', 9), lpad('ratio', 8), lpad('rate (wall)', 16)].join(' '));
+    const bytes = Number(pipeBytes.replace(/[KM]$/i, '')) * (/M$/i.test(pipeBytes) ? 1 << 20 : /K$/i.test(pipeBytes) ? 1024 : 1);
+    const proc: [string, string[], (m: Measure) => string][] = [
+      [`fork+exec+wait x${forks}`, ['/bin/busybox', 'sh', '-c', `i=0; while [ $i -lt ${forks} ]; do /bin/busybox true; i=$((i+1)); done`],
+        (m) => `${(forks / m.wall).toFixed(1)} /s`],
+      [`cat | wc -c, ${pipeBytes}`, ['/bin/busybox', 'sh', '-c', `/bin/busybox head -c ${bytes} /dev/zero | /bin/busybox cat | /bin/busybox wc -c`],
+        (m) => `${(bytes / (1 << 20) / m.wall).toFixed(1)} MB/s`],
+    ];
+    for (const [name, argv, rate] of proc) {
+      const native = measure(argv, env, 0.5, 10);
+      const rows: [string, Measure][] = [['native', native]];
+      if (haveLxrun) rows.push(['lxrun', measure([LXRUN, ...argv], env, 0, 1)]);
+      rows.forEach(([runner, m], i) => {
+        const ok = m.ok && m.stdout === native.stdout;
+        if (!ok) failed = true;
+        console.log([pad(i === 0 ? name : '', 34), pad(runner, 8), lpad(m.ok ? fmtS(m.cpu) : '-', 9), lpad(m.ok ? fmtS(m.wall) : '-', 9),
+          lpad(m.ok ? fmtRatio(m.cpu / Math.max(native.cpu, 1e-3)) : '-', 8), lpad(m.ok ? rate(m) : '-', 16),
+          ok ? '' : `  ${m.ok ? 'OUTPUT DIFFERS FROM NATIVE' : 'FAILED: ' + m.note}`].join(' '));
+      });
+    }
+  }
+
   console.log('');
   if (haveLxrun && todo) {
     console.log('TODO: lxrun does not report retired guest instructions yet (wanted: with LXRUN_STATS=1, a stderr line');

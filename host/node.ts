@@ -302,6 +302,10 @@ export function nodeHost(opts: NodeHostOptions = {}): Host {
     sched: {
       yield: () => new Promise<void>((r) => setImmediate(r)),
       sleep: (ms) => delay(ms),
+      after: (ms, fn) => {
+        const h = setTimeout(fn, ms);
+        return () => clearTimeout(h);
+      },
     },
   };
 }

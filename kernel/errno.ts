@@ -142,6 +142,11 @@ const names: string[] = [];
 const messages: string[] = [];
 for (const [n, name, msg] of TABLE) { byName.set(name, n); names[n] = name; messages[n] = msg; }
 byName.set('EWOULDBLOCK', 11);
+// strace's names for the kernel-internal restart codes (they never reach user space)
+for (const [n, name, msg] of [[512, 'ERESTARTSYS', 'To be restarted if SA_RESTART is set'], [513, 'ERESTARTNOINTR', 'To be restarted'],
+  [514, 'ERESTARTNOHAND', 'To be restarted if no handler'], [516, 'ERESTART_RESTARTBLOCK', 'Interrupted by signal']] as const) {
+  names[n] = name; messages[n] = msg;
+}
 byName.set('EDEADLOCK', 35);
 
 /** The errno number for a name such as 'ENOENT' (Node's err.code), or undefined. */
@@ -169,3 +174,10 @@ export class HostError extends Error {
 export class Errno extends Error {
   constructor(readonly errno: number) { super(errnoName(errno)); }
 }
+
+// Kernel-internal restart codes (include/linux/errno.h): a handler returns -ERESTART*; the return
+// to user mode turns them into a restart or -EINTR (kernel/run.ts). They never reach user space.
+export const ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ENOIOCTLCMD = 515,
+  ERESTART_RESTARTBLOCK = 516;
+/** A handler result meaning "the registers are already what user space must see" (rt_sigreturn). */
+export const KEEP_REGS = -(2 ** 60);

@@ -7,11 +7,13 @@ import { defaultPool } from '../cpu/frames.js';
 import { cpuid } from '../cpu/ops/misc.js';
 import { ElfError, parseElf } from '../loader/elf.js';
 import { loadProgram, LoadResult } from '../loader/load.js';
-import { EACCES, ELOOP, ENOENT, ENOEXEC, Errno, errnoMessage, HostError, ENAMETOOLONG } from './errno.js';
+import { ArgListTooLong } from '../loader/stack.js';
+import { E2BIG, EACCES, ELOOP, ENOENT, ENOEXEC, Errno, errnoMessage, HostError, ENAMETOOLONG } from './errno.js';
 import { HostFile } from './file.js';
 import { bstrToUtf8, fromBstr, Stat } from './host.js';
 import { canonical } from './vfs.js';
 import type { Kernel } from './kernel.js';
+import type { Process } from './process.js';
 import { O_RDONLY, S_IFDIR, S_IFMT, S_IFREG, X_OK, RLIMIT_STACK } from './linux.js';
 
 /** Why an exec failed: the errno execve returns and one human line for lxrun. */
@@ -97,10 +99,17 @@ export function parseShebang(bytes: Uint8Array): [string, string | undefined] | 
  * `shown` is how the path is named in messages (what the user typed).
  */
 export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], envp: string[], creds: ExecCreds,
-  stackLimit: number, depth = 0): Image {
+  stackLimit: number, depth = 0, proc?: Process): Image {
   if (path.length === 0) throw new ExecError(ENOENT, errnoMessage(ENOENT));
   if (path.length >= 4096) throw new ExecError(ENAMETOOLONG, errnoMessage(ENAMETOOLONG));
-  const abs = canonical(join(cwd, path));
+  let abs = canonical(join(cwd, path));
+  // /proc/self/exe and friends name the guest's files, not the emulator's
+  if (proc && abs.startsWith('/proc/')) {
+    try { abs = k.vfs.resolveProcLinks(proc, abs); } catch (e) {
+      if (e instanceof Errno) throw new ExecError(e.errno, errnoMessage(e.errno));
+      throw e;
+    }
+  }
   const { file, bytes } = openExec(k, abs, '');
 
   try {
@@ -113,7 +122,7 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
       const nargv = [interp, ...(arg !== undefined ? [arg] : []), path, ...argv.slice(1)];
       file.unref();
       try {
-        return loadImage(k, cwd, interp, nargv, envp, creds, stackLimit, depth + 1);
+        return loadImage(k, cwd, interp, nargv, envp, creds, stackLimit, depth + 1, proc);
       } catch (e) {
         if (e instanceof ExecError && depth === 0 && !e.message.startsWith('interpreter')) {
           throw new ExecError(e.errno, `interpreter ${bstrToUtf8(interp)}: ${e.message}`);
@@ -170,6 +179,7 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
       interp?.file.unref();
       if (e instanceof ElfError) throw new ExecError(ENOEXEC, e.message);
       if (e instanceof Errno) throw new ExecError(e.errno, errnoMessage(e.errno));
+      if (e instanceof ArgListTooLong) throw new ExecError(E2BIG, errnoMessage(E2BIG));
       throw e;
     }
     return { mem, load, exeFile: file, interpFile: interp?.file, exePath: abs, argv };

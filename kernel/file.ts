@@ -7,13 +7,18 @@
 // Operations throw Errno (or HostError) on failure and return plain numbers on success.
 
 import type { Backing } from '../cpu/memory.js';
-import { Errno, EBADF, EINVAL, EISDIR, ENODEV, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW, EAGAIN, EPIPE } from './errno.js';
+import { Errno, EBADF, EINVAL, EISDIR, ENODEV, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW, EAGAIN, EPIPE, ERESTARTSYS } from './errno.js';
 import type { Host, HostFdKind, Stat } from './host.js';
 import {
   O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE,
-  SEEK_SET, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, DT_DIR, DT_UNKNOWN,
+  SEEK_SET, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, DT_DIR, DT_UNKNOWN, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
 } from './linux.js';
+import type { Task } from './process.js';
 import type { TtyDevice } from './tty.js';
+import { waitFor, WaitQueue } from './wait.js';
+
+/** What a regular file (or anything that never waits) reports to poll. */
+export const POLL_ALWAYS = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
 export interface DirEntry { name: string; type: number; ino: number }
 
@@ -40,9 +45,19 @@ export abstract class OpenFile {
 
   abstract stat(): Stat;
 
-  /** Reads into buf at the current offset; returns bytes read (0 at end of file). */
-  read(_buf: Uint8Array): Maybe<number> { throw new Errno(EINVAL); }
-  write(_data: Uint8Array): Maybe<number> { throw new Errno(EINVAL); }
+  /** Writes that find no reader raise SIGPIPE themselves (pipes); the syscall layer does it otherwise. */
+  readonly sendsSigpipe: boolean = false;
+
+  /**
+   * Reads into buf at the current offset; returns bytes read (0 at end of file). A read that has to
+   * wait parks `t` (interruptibly) and returns a promise; without `t` it throws EAGAIN instead.
+   */
+  read(_buf: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
+  write(_data: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
+  /** Readiness for poll/select (POLLIN, POLLOUT, POLLHUP, POLLERR ... bits). */
+  poll(): number { return POLL_ALWAYS; }
+  /** Where pollers wait for the readiness to change (null: it never changes). */
+  get waitq(): WaitQueue | null { return null; }
   pread(_buf: Uint8Array, _pos: number): number { throw new Errno(ESPIPE); }
   pwrite(_data: Uint8Array, _pos: number): number { throw new Errno(ESPIPE); }
   seek(_off: number, _whence: number): number { throw new Errno(ESPIPE); }
@@ -64,6 +79,10 @@ export abstract class OpenFile {
   ref(): this { this.refs++; return this; }
   unref(): void { if (--this.refs === 0) this.release(); }
 }
+
+/** Host writes to pipes and sockets complete one at a time, in the order the guest made them
+ *  (stdout and stderr may be the same host pipe behind two host descriptors). */
+let hostWriteChain: Promise<unknown> = Promise.resolve();
 
 /** Shared seek logic for files with a size. */
 function seekIn(f: OpenFile, off: number, whence: number, size: () => number): number {
@@ -139,10 +158,60 @@ export class HostFile extends OpenFile implements Backing {
 
   override get isDir(): boolean { return this.kind === 'dir'; }
 
-  override read(buf: Uint8Array): Maybe<number> {
+  // Reads from a terminal or pipe of the host go through one outstanding host read per
+  // description, whose result waits here until a guest read takes it: a signal can interrupt the
+  // guest's read without losing the data, and poll can tell when input is there.
+  private inbuf: Uint8Array | null = null;
+  private ineof = false;
+  private inerr: unknown = null;
+  private inflight = false;
+  private readonly inq = new WaitQueue();
+
+  private fill(size: number): void {
+    if (this.inflight || this.inbuf || this.ineof || this.inerr) return;
+    this.inflight = true;
+    const b = new Uint8Array(Math.max(1, Math.min(size, 1 << 20)));
+    this.host.fs.readAsync(this.handle, b).then((n) => {
+      this.inflight = false;
+      if (n === 0) this.ineof = true; else this.inbuf = b.subarray(0, n);
+      this.inq.wake();
+    }, (e) => {
+      this.inflight = false;
+      this.inerr = e;
+      this.inq.wake();
+    });
+  }
+
+  /** Takes buffered input: bytes, 0 for end of input, undefined when nothing came yet. */
+  private takeInput(buf: Uint8Array): number | undefined {
+    if (this.inbuf) {
+      const n = Math.min(buf.length, this.inbuf.length);
+      buf.set(this.inbuf.subarray(0, n));
+      this.inbuf = n < this.inbuf.length ? this.inbuf.subarray(n) : null;
+      return n;
+    }
+    if (this.inerr) { const e = this.inerr; this.inerr = null; throw e; }
+    if (this.ineof) { this.ineof = false; return 0; }
+    return undefined;
+  }
+
+  override read(buf: Uint8Array, t?: Task): Maybe<number> {
     if (this.kind === 'dir') throw new Errno(EISDIR);
-    // The host gives no readiness information, so even an O_NONBLOCK read waits for data.
-    if (this.mayBlock) return this.host.fs.readAsync(this.handle, buf);
+    if (this.mayBlock) {
+      if (buf.length === 0) return 0;
+      const now = this.takeInput(buf);
+      if (now !== undefined) return now;
+      this.fill(buf.length);
+      if (!t) {
+        return new Promise<number>((resolve, reject) => {
+          const rm = this.inq.add(() => {
+            try { const v = this.takeInput(buf); if (v !== undefined) { rm(); resolve(v); } } catch (e) { rm(); reject(e); }
+          });
+        });
+      }
+      if (this.flags & O_NONBLOCK) throw new Errno(EAGAIN);
+      return waitFor<number>(t, [this.inq], () => this.takeInput(buf), { intr: () => -ERESTARTSYS });
+    }
     if (this.kind !== 'file' || this.shared) {
       const n = this.host.fs.read(this.handle, buf);
       if (this.shared) this.pos += n;
@@ -155,7 +224,12 @@ export class HostFile extends OpenFile implements Backing {
 
   override write(data: Uint8Array): Maybe<number> {
     if (this.kind === 'dir') throw new Errno(EISDIR);
-    if (this.kind === 'fifo' || this.kind === 'socket') return this.host.fs.writeAsync(this.handle, data);
+    if (this.kind === 'fifo' || this.kind === 'socket') {
+      const copy = data.slice();
+      const p = hostWriteChain.then(() => this.host.fs.writeAsync(this.handle, copy));
+      hostWriteChain = p.catch(() => undefined);
+      return p;
+    }
     if (this.kind !== 'file' || this.shared) {
       const n = this.host.fs.write(this.handle, data);
       if (this.shared) this.pos += n;
@@ -166,6 +240,16 @@ export class HostFile extends OpenFile implements Backing {
     this.pos += n;
     return n;
   }
+
+  override poll(): number {
+    if (!this.mayBlock) return POLL_ALWAYS;
+    let mask = POLLOUT | POLLWRNORM;     // the host does not say when its pipe is full
+    if (this.inbuf || this.ineof || this.inerr) mask |= POLLIN | POLLRDNORM;
+    else if (this.readable) this.fill(4096);
+    return mask;
+  }
+
+  override get waitq(): WaitQueue | null { return this.mayBlock ? this.inq : null; }
 
   override pread(buf: Uint8Array, pos: number): number {
     if (this.kind === 'dir') throw new Errno(EISDIR);
@@ -226,7 +310,7 @@ export class HostFile extends OpenFile implements Backing {
   override available(): number {
     if (this.kind === 'file') return Math.max(0, this.host.fs.fstat(this.handle).size - this.pos);
     if (this.kind === 'dir') throw new Errno(ENOTTY);
-    return 0;   // the host does not say how much a pipe or terminal holds
+    return this.inbuf ? this.inbuf.length : 0;   // the host does not say how much more it holds
   }
 
   override backing(): Backing {
@@ -311,17 +395,49 @@ export class StreamFile extends OpenFile {
     };
   }
 
-  override read(buf: Uint8Array): Maybe<number> {
-    if (!this.source) throw new Errno(EBADF);
+  private inflight = false;
+  private readonly inq = new WaitQueue();
+
+  private fill(): void {
+    if (this.inflight || this.pending || this.eof || !this.source) return;
+    this.inflight = true;
+    this.source().then((chunk) => {
+      this.inflight = false;
+      if (!chunk) this.eof = true; else this.pending = chunk;
+      this.inq.wake();
+    }, () => { this.inflight = false; this.eof = true; this.inq.wake(); });
+  }
+
+  private tryTake(buf: Uint8Array): number | undefined {
     if (this.pending) return this.take(buf);
     if (this.eof) return 0;
-    if (this.flags & O_NONBLOCK) throw new Errno(EAGAIN);
-    return this.source().then((chunk) => {
-      if (!chunk) { this.eof = true; return 0; }
-      this.pending = chunk;
-      return this.take(buf);
-    });
+    return undefined;
   }
+
+  override read(buf: Uint8Array, t?: Task): Maybe<number> {
+    if (!this.source) throw new Errno(EBADF);
+    const now = this.tryTake(buf);
+    if (now !== undefined) return now;
+    this.fill();
+    if (this.flags & O_NONBLOCK) throw new Errno(EAGAIN);
+    if (!t) {
+      return new Promise<number>((resolve) => {
+        const rm = this.inq.add(() => { const v = this.tryTake(buf); if (v !== undefined) { rm(); resolve(v); } });
+      });
+    }
+    return waitFor<number>(t, [this.inq], () => this.tryTake(buf), { intr: () => -ERESTARTSYS });
+  }
+
+  override poll(): number {
+    let mask = this.sink ? POLLOUT | POLLWRNORM : 0;
+    if (this.source) {
+      if (this.pending || this.eof) mask |= POLLIN | POLLRDNORM;
+      else this.fill();
+    }
+    return mask;
+  }
+
+  override get waitq(): WaitQueue { return this.inq; }
 
   private take(buf: Uint8Array): number {
     const p = this.pending!;

@@ -119,6 +119,8 @@ export interface HostSched {
   /** Resolves on the next turn of the event loop after pending I/O (Node: setImmediate). */
   yield(): Promise<void>;
   sleep(ms: number): Promise<void>;
+  /** Calls fn once after ms milliseconds; the returned function cancels it. */
+  after(ms: number, fn: () => void): () => void;
 }
 
 export interface Host {

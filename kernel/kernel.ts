@@ -1,19 +1,27 @@
 // The kernel of one zone: its configuration (reported release, hostname, credentials), the host it
-// runs on, the process table and pid allocation, the trace hooks and the once-per-name reports of
-// unimplemented calls. Starting a program: spawn() builds the process from an executable and its
-// stdio; run() executes it to the end (kernel/run.ts).
+// runs on, the process table and pid allocation (pid 1 is the zone's init: a kernel-side reaper that
+// adopts orphans and collects their exit status, so programs never run as pid 1), shared
+// resources counted by users (address spaces, fd tables), the trace hooks and the once-per-name
+// reports of unimplemented calls. Starting a program: spawn() builds the process from an executable
+// and its stdio; run() executes it to the end. Every task runs as its own async loop (kernel/run.ts)
+// on the one JS thread; a blocking call parks it and the others go on.
 
 import { Cpu } from '../cpu/index.js';
+import type { AddressSpace } from '../cpu/memory.js';
 import { CpuState, RSP } from '../cpu/state.js';
 import { defaultPool } from '../cpu/frames.js';
 import { ExecError, loadImage } from './exec.js';
+import { FdTable } from './fdtable.js';
 import { HostFile, OpenFile } from './file.js';
 import { bstrToUtf8, Host } from './host.js';
+import { exitProcess, pgrpOrphaned } from './lifecycle.js';
 import { O_RDONLY, O_RDWR, O_WRONLY, O_LARGEFILE, RLIMIT_STACK } from './linux.js';
+import { sweepMapped } from './mm.js';
 import { ExitInfo, Process, Task } from './process.js';
+import { Signals } from './signals.js';
 import type { TraceHook } from './trace.js';
 import { TtyDevice } from './tty.js';
-import { runProcess } from './run.js';
+import { runTask } from './run.js';
 import { HostVfs } from './vfs.js';
 
 export interface KernelOptions {
@@ -66,10 +74,19 @@ export class Kernel {
   readonly bootMs: number;
   /** Path-level file-system operations (the host's tree under the root, plus /proc/self). */
   readonly vfs: HostVfs;
+  /** Signal generation and dequeueing. */
+  readonly signals = new Signals(this);
+  /** The process lxrun (or the embedder) started first: its group is the foreground one. */
+  first: Process | null = null;
+  /** Users of each address space (CLONE_VM / vfork share one) and of each fd table (CLONE_FILES). */
+  private mmUsers = new Map<AddressSpace, number>();
+  private fdUsers = new Map<FdTable, number>();
+  /** Tasks whose run loop is going. */
+  private running = 0;
 
   constructor(readonly options: KernelOptions) {
     this.host = options.host;
-    this.nextPid = options.firstPid ?? 1;
+    this.nextPid = Math.max(2, options.firstPid ?? 2);
     this.release = options.release ?? (this.host.sys.release() || '6.1.0-lxbrand');
     this.version = options.version ?? (this.host.sys.version() || '#1 SMP PREEMPT_DYNAMIC lxbrand');
     this.hostname = options.hostname ?? this.host.sys.hostname();
@@ -137,8 +154,9 @@ export class Kernel {
     const gid = this.options.gid ?? sys.gid();
     const rlimStack = 8 * 1024 * 1024;
     const img = loadImage(this, o.cwd, o.path, o.argv, o.envp, { uid, euid: uid, gid, egid: gid }, rlimStack);
-    const pid = this.nextPid++;
+    const pid = this.allocPid();
     const p = new Process(this, pid, img.mem, img.load.mode64);
+    this.memRef(img.mem);
     p.uid = p.euid = p.suid = p.fsuid = uid;
     p.gid = p.egid = p.sgid = p.fsgid = gid;
     p.cwd = o.cwd;
@@ -154,6 +172,7 @@ export class Kernel {
     // The executable and interpreter stay referenced by their mappings.
     p.mapped.add(img.exeFile);
     if (img.interpFile) p.mapped.add(img.interpFile);
+    this.fdUsers.set(p.fds, 1);
     o.stdio.forEach((f, fd) => { if (f) p.fds.install(fd, f, false); });
 
     const cpu = new Cpu(new CpuState(defaultPool()), img.mem, img.load.mode64);
@@ -163,18 +182,147 @@ export class Kernel {
     const t = new Task(pid, p, cpu);
     p.tasks.push(t);
     this.procs.set(pid, p);
+    if (!this.first || this.first.state !== 'alive') this.first = p;
     return p;
+  }
+
+  allocPid(): number {
+    while (this.procs.has(this.nextPid)) this.nextPid++;
+    return this.nextPid++;
+  }
+
+  /** Starts the run loops of a process's tasks (once). */
+  start(p: Process): void {
+    if (p.started) return;
+    p.started = true;
+    for (const t of p.tasks) this.startTask(t);
+  }
+
+  /** The task starts running once the current one yields or blocks (never inside its syscall). */
+  private startTask(t: Task): void {
+    this.running++;
+    Promise.resolve().then(() => runTask(this, t)).then(() => this.taskEnded(t), (e) => {
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      t.proc.killBy(6, { internal: `internal error: ${msg}` });
+      this.taskEnded(t);
+    });
+  }
+
+  private taskEnded(t: Task): void {
+    this.running--;
+    t.dead = true;
+    const p = t.proc;
+    if (p.tasks.every((x) => x.dead)) {
+      try {
+        exitProcess(this, p);
+      } catch (e) {
+        this.log(`internal error at exit of pid ${p.pid}: ${e instanceof Error ? e.message : String(e)}`);
+        p.resolveDone(p.exit ?? { status: 6, code: 134, signal: 6 });
+      }
+    }
   }
 
   /** Runs a spawned process until it ends; resolves with how it ended. */
   async run(p: Process): Promise<ExitInfo> {
+    this.start(p);
     try {
-      return await runProcess(this, p);
+      return await p.done;
     } finally {
       for (const tty of this.ttys.values()) tty.restore();
-      this.procs.delete(p.pid);
     }
   }
+
+  /**
+   * A signal from the host (lxrun's SIGINT/SIGTERM/SIGHUP) for the foreground process group: the
+   * terminal's, else the first process's group. Sent as the kernel (SI_KERNEL), like a tty's ^C.
+   */
+  signalForeground(sig: number): void {
+    let pgid = 0;
+    for (const tty of this.ttys.values()) if (tty.pgrp) pgid = tty.pgrp;
+    if (!pgid || this.pgrpMembers(pgid).length === 0) pgid = this.first?.state === 'alive' ? this.first.pgid : 0;
+    for (const p of this.pgrpMembers(pgid)) this.signals.sendKernel(p, sig);
+  }
+
+  /** Guest processes still running (or stopped). */
+  liveProcesses(): Process[] {
+    return [...this.procs.values()].filter((p) => p.state === 'alive');
+  }
+
+  /** Wakes every task of a process (group exit, SIGKILL). */
+  wakeProcess(p: Process): void {
+    for (const t of p.tasks) this.signals.wakeTask(t);
+    p.contWait.wake();
+  }
+
+  /** A host timer (cancel with the returned function). */
+  timer(ms: number, fn: () => void): () => void {
+    return this.host.sched.after(Math.max(0, ms), fn);
+  }
+
+  cancelTimers(p: Process): void {
+    if (p.itReal.cancel) { p.itReal.cancel(); p.itReal.cancel = null; }
+    p.itReal.expires = 0;
+    p.itReal.interval = 0;
+  }
+
+  /** CPU time of a process so far (ms). */
+  cpuMsOf(p: Process): number {
+    let ms = p.deadCpuMs;
+    for (const t of p.tasks) ms += t.cpuMs + (t.sliceStart ? this.nowMs() - t.sliceStart : 0);
+    return ms;
+  }
+
+  pgrpOrphaned(pgid: number): boolean { return pgrpOrphaned(this, pgid); }
+
+  /** Members of a process group that are alive. */
+  pgrpMembers(pgid: number): Process[] {
+    return [...this.procs.values()].filter((p) => p.pgid === pgid && p.state === 'alive');
+  }
+
+  // ---- shared resources ------------------------------------------------------------------------
+
+  memRef(mem: AddressSpace): void { this.mmUsers.set(mem, (this.mmUsers.get(mem) ?? 0) + 1); }
+  memUsers(mem: AddressSpace): number { return this.mmUsers.get(mem) ?? 0; }
+
+  /** Drops p's use of mem: the last user tears it down, others leave it to the rest. */
+  memUnref(p: Process, mem: AddressSpace): void {
+    const n = (this.mmUsers.get(mem) ?? 1) - 1;
+    if (n > 0) {
+      this.mmUsers.set(mem, n);
+      p.mapped = new Set();
+      return;
+    }
+    this.mmUsers.delete(mem);
+    mem.destroy();
+    sweepMapped(p);
+  }
+
+  fdsRef(t: FdTable): FdTable { this.fdUsers.set(t, (this.fdUsers.get(t) ?? 1) + 1); return t; }
+
+  fdsUnref(t: FdTable): void {
+    const n = (this.fdUsers.get(t) ?? 1) - 1;
+    if (n > 0) { this.fdUsers.set(t, n); return; }
+    this.fdUsers.delete(t);
+    t.closeAll();
+  }
+
+  /** unshare_files: a private copy when the table is shared. */
+  fdsUnshare(t: FdTable): FdTable {
+    if ((this.fdUsers.get(t) ?? 1) <= 1) return t;
+    const c = t.clone();
+    this.fdsUnref(t);
+    this.fdUsers.set(c, 1);
+    return c;
+  }
+
+  /** Another live process uses the same signal-handler table (CLONE_SIGHAND). */
+  sharesSighand(p: Process): boolean {
+    for (const q of this.procs.values()) if (q !== p && q.state === 'alive' && q.sigactions === p.sigactions) return true;
+    return false;
+  }
+
+  /** Wakes futex waiters (threads are not modelled yet: nobody waits). */
+  futexWake(_mem: AddressSpace, _addr: number, _n: number): number { return 0; }
 
   /** Message text for a spawn failure (what lxrun prints after `lxrun: PROG: `). */
   static describeExecError(e: unknown): { message: string; status: number } | null {

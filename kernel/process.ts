@@ -1,6 +1,8 @@
 // Processes (thread groups) and tasks (threads). A Process owns the address space, the fd table,
-// credentials, cwd, umask, rlimits and signal actions; a Task owns a CPU, its signal mask and the
-// per-thread registrations (set_tid_address, robust list, alternate signal stack).
+// credentials, cwd, umask, rlimits, signal actions and the process-wide pending signals, and its
+// place in the process tree (parent, children, process group, session); a Task owns a CPU, its
+// signal mask and private pending signals, the alternate signal stack and the per-thread
+// registrations (set_tid_address, robust list). Signal generation and delivery: kernel/signals.ts.
 
 import type { Cpu } from '../cpu/cpu.js';
 import type { CpuSignal } from '../cpu/fault.js';
@@ -10,9 +12,13 @@ import type { OpenFile } from './file.js';
 import type { Kernel } from './kernel.js';
 import {
   RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_SIGPENDING, RLIMIT_STACK,
-  RLIM_NLIMITS, SIG_DFL, SIG_IGN,
+  RLIM_NLIMITS, SIG_DFL, SS_DISABLE,
 } from './linux.js';
-import { defaultAction, newSigActions, SigAction, SigSet, SIGKILL, SIGSTOP, NSIG } from './signal.js';
+import { defaultAction, newSigActions, SigAction, SigPending, SigSet, SIGCHLD, SIGKILL } from './signal.js';
+import { WaitQueue } from './wait.js';
+
+/** The pid of the zone's init: a kernel-side reaper, not a guest program. */
+export const INIT_PID = 1;
 
 export interface Rlimit { cur: number; max: number }   // Infinity = RLIM_INFINITY
 
@@ -34,7 +40,7 @@ export function defaultRlimits(): Rlimit[] {
 
 /** How a process ended. */
 export interface ExitInfo {
-  /** The wait status (WEXITSTATUS << 8, or the signal number | 0x80 for a core dump). */
+  /** The wait status (WEXITSTATUS << 8, or the signal number | 0x80 when a core was dumped). */
   status: number;
   /** What a shell reports as $?: the exit code, or 128 + signal. */
   code: number;
@@ -48,8 +54,13 @@ export interface ExitInfo {
 export class Task {
   /** Signals blocked in this thread. */
   sigmask = new SigSet();
-  pending = new SigSet();
-  altstack = { sp: 0, flags: 2 /* SS_DISABLE */, size: 0 };
+  /** Signals sent to this thread only (tkill, faults). */
+  pending = new SigPending();
+  /** While rt_sigtimedwait waits: the mask it replaced (signals in it are not ignored). */
+  realBlocked: SigSet | null = null;
+  /** sigsuspend/ppoll/pselect6: the mask to put back on the way out (TIF_RESTORE_SIGMASK). */
+  savedMask: SigSet | null = null;
+  altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
   clearChildTid = 0;
   robustList = 0;
   robustLen = 0;
@@ -57,15 +68,65 @@ export class Task {
   cpuMs = 0;
   /** Monotonic ms when the current run slice started (0 while waiting). */
   sliceStart = 0;
+  /** The system call being served (orig_ax), or -1 outside one (syscall restart needs it). */
+  origAx = -1;
+  /** restart_syscall's continuation (ERESTART_RESTARTBLOCK); null means return -EINTR. */
+  restartBlock: ((t: Task) => number | Promise<number>) | null = null;
+  /** thread.trap_nr, thread.error_code, thread.cr2: what the last CPU exception left (sigcontext). */
+  trapNr = 0;
+  errorCode = 0;
+  cr2 = 0;
+  /** Set while the task sleeps: pokes it to re-check its condition and pending signals. */
+  wakeup: (() => void) | null = null;
+  /** vfork: resolves the parent's wait once this child has exec'd or exited. */
+  vforkDone: (() => void) | null = null;
+  /** The task's run loop has ended. */
+  dead = false;
 
   constructor(readonly tid: number, readonly proc: Process, public cpu: Cpu) {}
 
   get kernel(): Kernel { return this.proc.kernel; }
   get mem(): AddressSpace { return this.proc.mem; }
+
+  /** A signal this thread would act on now (signal_pending), or the process is dying. */
+  signalPending(): boolean {
+    const p = this.proc;
+    if (p.exit) return true;
+    return this.pending.next(this.sigmask) !== 0 || p.sharedPending.next(this.sigmask) !== 0;
+  }
+
+  /**
+   * A fatal signal is on its way (fatal_signal_pending): SIGKILL, or an unblocked signal whose
+   * default action terminates without a core dump (complete_signal's shortcut turns it into one).
+   */
+  fatalPending(): boolean {
+    const p = this.proc;
+    if (p.exit || this.pending.has(SIGKILL) || p.sharedPending.has(SIGKILL)) return true;
+    for (const set of [this.pending.set, p.sharedPending.set]) {
+      if (set.isEmpty()) continue;
+      for (let sig = 1; sig <= 64; sig++) {
+        if (!set.has(sig) || this.sigmask.has(sig) || p.sigactions[sig].handler !== SIG_DFL) continue;
+        if (defaultAction(sig) === 'term') return true;
+      }
+    }
+    return false;
+  }
+
+  /** The mask a signal frame saves (sigmask_to_save). */
+  maskToSave(): SigSet { return this.savedMask ?? this.sigmask; }
 }
 
+/** Where a process is in its life (task->exit_state). */
+export type ProcState = 'alive' | 'zombie' | 'dead';
+
 export class Process {
-  ppid = 0;
+  /** The parent; null means the zone's init (pid 1), which adopts orphans and reaps them. */
+  parent: Process | null = null;
+  readonly children = new Set<Process>();
+  /** Signal sent to the parent at exit (SIGCHLD for fork; clone's CSIGNAL byte). */
+  exitSignal = SIGCHLD;
+  /** PR_SET_PDEATHSIG. */
+  pdeathSignal = 0;
   pgid: number;
   sid: number;
   uid = 0; euid = 0; suid = 0; fsuid = 0;
@@ -77,7 +138,7 @@ export class Process {
   rlimits = defaultRlimits();
   sigactions: SigAction[] = newSigActions();
   /** Signals pending for the whole process. */
-  pending = new SigSet();
+  sharedPending = new SigPending();
   /** Files referenced by file mappings (each holds one reference). */
   mapped = new Set<OpenFile>();
   tasks: Task[] = [];
@@ -88,67 +149,68 @@ export class Process {
   /** comm: the executable's base name, at most 15 bytes. */
   comm = '';
   personality = 0;
-  /** Set once the process has ended. */
+  /** Set once the process has started to exit (group exit): how it ended. */
   exit: ExitInfo | null = null;
+  state: ProcState = 'alive';
+  /** Stopped by a stop signal (group stop), and by which. */
+  stopped = false;
+  stopSig = 0;
+  /** A stop / continue the parent has not collected with wait yet (WUNTRACED / WCONTINUED). */
+  waitStop = false;
+  waitCont = false;
+  /** The parent has been told about the stop/continue with SIGCHLD already. */
+  /** Woken when a child changes state (the parent's wait_chldexit). */
+  readonly childWait = new WaitQueue();
+  /** Woken when a stopped process continues (or is killed). */
+  readonly contWait = new WaitQueue();
+  /** execve succeeded at least once (setpgid on a child that exec'd: EACCES). */
+  didExec = false;
   /** The stack pointer the program started with (argc is there; argv and envp follow). */
   initialSp = 0;
   /** Monotonic ms when the process started. */
   startMs = 0;
   /** Accumulated CPU time of exited tasks (ms). */
   deadCpuMs = 0;
+  /** CPU time of waited-for children (ms), for times() and RUSAGE_CHILDREN. */
+  childCpuMs = 0;
+  /** ITIMER_REAL: the host timer, its expiry (monotonic ms) and interval (ms). */
+  itReal: { cancel: (() => void) | null; expires: number; interval: number } = { cancel: null, expires: 0, interval: 0 };
+  /** Resolves once the process has ended (exit info known, resources released). */
+  readonly done: Promise<ExitInfo>;
+  resolveDone!: (e: ExitInfo) => void;
+  /** The run loop was started. */
+  started = false;
 
   constructor(readonly kernel: Kernel, readonly pid: number, public mem: AddressSpace, public mode64: boolean) {
     this.pgid = pid;
     this.sid = pid;
+    this.done = new Promise((r) => { this.resolveDone = r; });
   }
 
   get mainTask(): Task { return this.tasks[0]; }
+  /** getppid(): the zone's init (1) for processes the host started and for orphans. */
+  get ppid(): number { return this.parent ? this.parent.pid : INIT_PID; }
 
-  /** Ends the process with exit(code). */
+  /** Ends the process with exit(code) (do_group_exit). */
   exitWith(code: number): void {
     if (this.exit) return;
     code &= 0xff;
     this.exit = { status: code << 8, code };
+    this.kernel.wakeProcess(this);
   }
 
-  /** Ends the process by a signal's default action. */
+  /** Ends the process by a signal's default action; core-dumping signals set 0x80 when a dump
+   *  would be written (RLIMIT_CORE at least a page, as binfmt_elf's min_coredump). */
   killBy(sig: number, extra: Partial<ExitInfo> = {}): void {
     if (this.exit) return;
-    const core = defaultAction(sig) === 'core';
+    const core = defaultAction(sig) === 'core' && this.limit(RLIMIT_CORE) >= 4096;
     this.exit = { status: sig | (core ? 0x80 : 0), code: 128 + sig, signal: sig, ...extra };
+    this.kernel.wakeProcess(this);
   }
 
-  /**
-   * Sends a signal to the process (kill/tgkill on itself, SIGPIPE from write, ...). Without signal
-   * delivery to handlers yet: ignored signals are dropped, default fatal ones kill (unless blocked:
-   * then they wait until unblocked), caught ones stay pending.
-   */
-  sendSignal(sig: number, task: Task = this.mainTask): void {
-    if (sig <= 0 || sig > NSIG || this.exit) return;
-    if (sig === SIGKILL) { this.killBy(sig); return; }
-    const act = this.sigactions[sig];
-    if (act.handler === SIG_IGN && sig !== SIGSTOP) return;
-    if (act.handler === SIG_DFL) {
-      const d = defaultAction(sig);
-      if (d === 'ign' || d === 'cont' || d === 'stop') return;   // job control arrives with process groups
-    }
-    if (task.sigmask.has(sig)) { task.pending.add(sig); return; }
-    if (act.handler === SIG_DFL) { this.killBy(sig); return; }
-    task.pending.add(sig);
-  }
-
-  /** After the mask changed: acts on pending signals that are no longer blocked. */
-  recheckPending(task: Task): void {
-    for (const sig of task.pending.members()) {
-      if (task.sigmask.has(sig)) continue;
-      const act = this.sigactions[sig];
-      if (act.handler === SIG_IGN) { task.pending.del(sig); continue; }
-      if (act.handler === SIG_DFL) {
-        task.pending.del(sig);
-        const d = defaultAction(sig);
-        if (d === 'term' || d === 'core') { this.killBy(sig); return; }
-      }
-    }
+  /** Sends a signal to the process (kill(2) semantics, sender = the kernel). */
+  sendSignal(sig: number, _task?: Task): void {
+    this.kernel.signals.sendKernel(this, sig);
   }
 
   /** Highest soft limit as a number (Infinity when unlimited). */

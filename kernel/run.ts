@@ -1,27 +1,44 @@
-// The execution loop of a process: run the CPU for a slice, serve its system calls, turn CPU
-// exceptions into signals, and give the host's event loop a turn every few milliseconds so a
-// zone never blocks its host (DESIGN.md decision 7).
+// The execution loop of a task: run the CPU for a slice, serve its system calls, turn CPU
+// exceptions into signals, and on every return to user mode act on pending signals the way
+// arch_do_signal_or_restart does: build a handler frame (with -ERESTARTSYS / SA_RESTART rules for
+// an interrupted call), carry out a default action, or restart the call. The host's event loop gets
+// a turn every few milliseconds, so many tasks share the one JS thread (DESIGN.md decision 7).
 
 import { EXIT_SIGNAL, EXIT_SYSCALL } from '../cpu/cpu.js';
 import { SEGV_MAPERR, SIGSEGV } from '../cpu/fault.js';
 import { syscallEntry, setReturn, InternalError } from '../syscalls/dispatch.js';
+import {
+  EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, KEEP_REGS,
+} from './errno.js';
 import type { Kernel } from './kernel.js';
-import { expandStack, sweepMapped } from './mm.js';
-import type { ExitInfo, Process } from './process.js';
-import { SIGABRT } from './signal.js';
+import { SA_NODEFER, SA_RESTART, SS_AUTODISARM } from './linux.js';
+import { expandStack } from './mm.js';
+import type { ExitInfo, Task } from './process.js';
+import { setupRtFrame } from './sigframe.js';
+import { SIGABRT, SIGKILL, SIGSTOP } from './signal.js';
 
-/** Instructions per slice between checks of the clock. */
+/** Instructions per slice between checks of the clock and of signals. */
 const SLICE = 100_000;
-/** Longest stretch (ms) the guest runs before the host's event loop gets a turn. */
+/** Longest stretch (ms) a task runs before the host's event loop (and other tasks) get a turn. */
 const YIELD_MS = 10;
+const NR_RESTART_SYSCALL = 219;
 
-export async function runProcess(k: Kernel, p: Process): Promise<ExitInfo> {
-  const t = p.mainTask;
-  const cpu = t.cpu;
+function isRestart(r: number): boolean {
+  return r === -ERESTARTSYS || r === -ERESTARTNOINTR || r === -ERESTARTNOHAND || r === -ERESTART_RESTARTBLOCK;
+}
+
+export async function runTask(k: Kernel, t: Task): Promise<void> {
+  const p = t.proc;
   let lastYield = k.nowMs();
   t.sliceStart = lastYield;
   try {
-    while (!p.exit) {
+    for (;;) {
+      if (p.exit) break;
+      if (p.stopped || t.signalPending() || t.savedMask) {
+        await exitToUser(k, t, undefined);
+        if (p.exit) break;
+      }
+      const cpu = t.cpu;
       let why: number;
       try {
         why = cpu.run(SLICE);
@@ -48,13 +65,20 @@ export async function runProcess(k: Kernel, p: Process): Promise<ExitInfo> {
           throw e;
         }
         if (p.exit) break;
-        setReturn(cpu, r);
+        if (r !== KEEP_REGS) setReturn(t.cpu, r);
+        if (isRestart(r) || t.signalPending() || p.stopped || t.savedMask) await exitToUser(k, t, r);
+        t.origAx = -1;
       } else if (why === EXIT_SIGNAL) {
         const sig = cpu.signal!;
         // A fault just below a growing-down stack extends it; the instruction is retried.
         if (sig.signo === SIGSEGV && sig.code === SEGV_MAPERR && expandStack(p, sig.addr)) continue;
-        p.killBy(sig.signo, { fault: { signal: sig, rip: cpu.rip } });
-        break;
+        k.signals.forceFault(t, sig);
+        await exitToUser(k, t, undefined);
+        const e = p.exit as ExitInfo | null;
+        if (e) {
+          if (e.signal === sig.signo && !e.fault) e.fault = { signal: sig, rip: cpu.rip };
+          break;
+        }
       }
       const now = k.nowMs();
       if (now - lastYield >= YIELD_MS) {
@@ -67,15 +91,59 @@ export async function runProcess(k: Kernel, p: Process): Promise<ExitInfo> {
   } finally {
     if (t.sliceStart) t.cpuMs += k.nowMs() - t.sliceStart;
     t.sliceStart = 0;
-    teardown(p);
   }
-  return p.exit!;
 }
 
-/** Releases everything the process holds (exit_mm, exit_files). */
-function teardown(p: Process): void {
-  p.fds.closeAll();
-  p.mem.destroy();
-  sweepMapped(p);
-  for (const t of p.tasks) t.cpu.state.free();
+/**
+ * exit_to_user_mode_loop's signal work: deliver every deliverable signal (frames nest), handle
+ * the restart of the interrupted call, put back a temporarily replaced mask.
+ * `sysret` is the result the call just returned, undefined when not coming from a call.
+ */
+export async function exitToUser(k: Kernel, t: Task, sysret: number | undefined): Promise<void> {
+  const p = t.proc;
+  let ret = sysret !== undefined && t.origAx >= 0 ? sysret : undefined;
+  for (;;) {
+    const d = await k.signals.dequeue(t);
+    if (d.kind === 'dead') return;
+    if (d.kind === 'none') break;
+    const cpu = t.cpu;
+    const flags = d.act.flags >>> 0;
+    if (ret !== undefined) {
+      switch (-ret) {
+        case ERESTART_RESTARTBLOCK: case ERESTARTNOHAND:
+          setReturn(cpu, -EINTR);
+          break;
+        case ERESTARTSYS:
+          if (!(flags & SA_RESTART)) { setReturn(cpu, -EINTR); break; }
+          setReturn(cpu, t.origAx); cpu.rip -= 2;
+          break;
+        case ERESTARTNOINTR:
+          setReturn(cpu, t.origAx); cpu.rip -= 2;
+          break;
+      }
+      ret = undefined;
+    }
+    if (!setupRtFrame(t, d.sig, d.info, d.act)) {
+      k.signals.forceSigsegv(t, d.sig);
+      continue;
+    }
+    // signal_delivered: the handler runs with its mask added (and itself, unless SA_NODEFER)
+    const m = t.sigmask;
+    m.lo |= d.act.mask.lo; m.hi |= d.act.mask.hi;
+    if (!(flags & SA_NODEFER)) m.add(d.sig);
+    m.del(SIGKILL); m.del(SIGSTOP);
+    t.savedMask = null;
+    if ((t.altstack.flags >>> 0) & SS_AUTODISARM) t.altstack = { sp: 0, size: 0, flags: 2 };
+  }
+  if (ret !== undefined && isRestart(ret)) {
+    const cpu = t.cpu;
+    setReturn(cpu, -ret === ERESTART_RESTARTBLOCK ? NR_RESTART_SYSCALL : t.origAx);
+    cpu.rip -= 2;
+    if (-ret !== ERESTART_RESTARTBLOCK) t.restartBlock = null;
+  }
+  if (t.savedMask) {
+    t.sigmask = t.savedMask;
+    t.savedMask = null;
+  }
+  void p;
 }

@@ -1,7 +1,6 @@
-// Signal numbers, names, default actions and per-process signal state. Delivery to guest handlers
-// (rt_sigframe) arrives with the signals issue; until then a signal whose action is the default
-// "terminate" or "core" kills the process, an ignored one is dropped, and one with a handler stays
-// pending.
+// Signal numbers, names, default actions, signal sets, the kernel's siginfo and pending queues
+// (include/linux/signal.h, kernel/signal.c). Generation and delivery live in kernel/signals.ts,
+// the x86-64 frame in kernel/sigframe.ts.
 
 export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7,
   SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14,
@@ -107,4 +106,108 @@ export function newSigActions(): SigAction[] {
   const a: SigAction[] = [];
   for (let s = 0; s <= NSIG; s++) a.push({ handler: 0, flags: 0, restorer: 0, mask: new SigSet() });
   return a;
+}
+
+/** Signals dequeued before any other (kernel/signal.c SYNCHRONOUS_MASK). */
+export const SYNCHRONOUS = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS];
+export const STOP_SIGNALS = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU];
+export function isStopSignal(sig: number): boolean { return sig === SIGSTOP || sig === SIGTSTP || sig === SIGTTIN || sig === SIGTTOU; }
+
+// si_code values (asm-generic/siginfo.h)
+export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_MESGQ = -3, SI_ASYNCIO = -4,
+  SI_SIGIO = -5, SI_TKILL = -6;
+export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
+
+/** sizeof(struct kernel_siginfo) on x86-64: si_signo, si_errno, si_code and the 32-byte union. */
+export const KSIGINFO_SIZE = 48;
+/** sizeof(siginfo_t) as user space sees it. */
+export const SIGINFO_SIZE = 128;
+
+/**
+ * A struct kernel_siginfo as bytes (x86-64 layout: si_signo @0, si_errno @4, si_code @8, union @16:
+ * pid @16 uid @20 | tid @16 overrun @20 sigval @24 | status @24 utime @32 stime @40 | addr @16).
+ * copy_siginfo_to_user writes these 48 bytes and zeroes the rest of the 128.
+ */
+export class SigInfo {
+  readonly b = new Uint8Array(KSIGINFO_SIZE);
+  private readonly dv = new DataView(this.b.buffer);
+  constructor(signo: number, code: number) {
+    this.dv.setInt32(0, signo, true);
+    this.dv.setInt32(8, code, true);
+  }
+  get signo(): number { return this.dv.getInt32(0, true); }
+  get code(): number { return this.dv.getInt32(8, true); }
+  set code(c: number) { this.dv.setInt32(8, c, true); }
+  i32(off: number, v: number): this { this.dv.setInt32(off, v | 0, true); return this; }
+  u64(off: number, v: number): this {
+    this.dv.setUint32(off, v >>> 0, true);
+    this.dv.setUint32(off + 4, Math.floor(v / 4294967296) >>> 0, true);
+    return this;
+  }
+  getI32(off: number): number { return this.dv.getInt32(off, true); }
+  /** The 128 bytes user space receives. */
+  user(): Uint8Array {
+    const out = new Uint8Array(SIGINFO_SIZE);
+    out.set(this.b);
+    return out;
+  }
+  static fromBytes(b: Uint8Array): SigInfo {
+    const s = new SigInfo(0, 0);
+    s.b.set(b.subarray(0, KSIGINFO_SIZE));
+    return s;
+  }
+
+  /** kill(): SI_USER with the sender's pid and uid. */
+  static user(sig: number, code: number, pid: number, uid: number): SigInfo { return new SigInfo(sig, code).i32(16, pid).i32(20, uid); }
+  /** SEND_SIG_PRIV: from the kernel, si_code SI_KERNEL, no sender. */
+  static kernel(sig: number): SigInfo { return new SigInfo(sig, SI_KERNEL); }
+  /** A fault: si_addr set. */
+  static fault(sig: number, code: number, addr: number): SigInfo { return new SigInfo(sig, code).u64(16, addr); }
+}
+
+/** struct sigpending: the set of pending signals and the queued siginfo of each instance. */
+export class SigPending {
+  set = new SigSet();
+  queue: SigInfo[] = [];
+
+  has(sig: number): boolean { return this.set.has(sig); }
+
+  /** Removes every instance of sig. */
+  flush(sig: number): void {
+    if (!this.set.has(sig)) return;
+    this.set.del(sig);
+    this.queue = this.queue.filter((q) => q.signo !== sig);
+  }
+
+  /** The lowest pending signal not in mask, synchronous signals first (next_signal). */
+  next(mask: SigSet): number {
+    const lo = this.set.lo & ~mask.lo, hi = this.set.hi & ~mask.hi;
+    if (lo === 0 && hi === 0) return 0;
+    if (lo !== 0) {
+      let x = lo;
+      const sync = x & ((1 << (SIGSEGV - 1)) | (1 << (SIGBUS - 1)) | (1 << (SIGILL - 1)) | (1 << (SIGTRAP - 1)) |
+        (1 << (SIGFPE - 1)) | (1 << (SIGSYS - 1)));
+      if (sync) x = sync;
+      return 31 - Math.clz32(x & -x) + 1;
+    }
+    return 32 + 31 - Math.clz32(hi & -hi) + 1;
+  }
+
+  /** Takes one instance of sig (collect_signal): its queued info, or a bare SI_USER one. */
+  take(sig: number): SigInfo {
+    const i = this.queue.findIndex((q) => q.signo === sig);
+    let info: SigInfo;
+    if (i >= 0) {
+      info = this.queue[i];
+      this.queue.splice(i, 1);
+      if (!this.queue.some((q) => q.signo === sig)) this.set.del(sig);
+    } else {
+      // a fast-pathed signal, or the queue was full: Linux reports it as SI_USER from nobody
+      this.set.del(sig);
+      info = new SigInfo(sig, SI_USER);
+    }
+    return info;
+  }
+
+  isEmpty(): boolean { return this.set.isEmpty(); }
 }

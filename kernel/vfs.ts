@@ -28,10 +28,12 @@ export class HostVfs {
   // ---- /proc/self ------------------------------------------------------------------------------
 
   /** The synthetic node for /proc/self/..., /proc/<own pid>/..., or undefined for other paths. */
-  private proc(p: Process, path: string): ProcNode | undefined {
+  private proc(self: Process, path: string): ProcNode | undefined {
     const m = /^\/proc\/(self|thread-self|\d+)(\/.*)?$/.exec(path);
     if (!m) return undefined;
-    if (m[1] !== 'self' && m[1] !== 'thread-self' && Number(m[1]) !== p.pid) return undefined;
+    // /proc/<pid> names the zone's processes only (a pid namespace)
+    const p = m[1] === 'self' || m[1] === 'thread-self' ? self : this.k.procs.get(Number(m[1]));
+    if (!p || p.state === 'dead') throw new Errno(ENOENT);
     const rest = (m[2] ?? '').replace(/\/+$/, '');
     const enc = (s: string) => fromBstr(s);
     switch (rest) {
@@ -53,6 +55,16 @@ export class HostVfs {
         throw new Errno(ENOENT);
       }
     }
+  }
+
+  /** Follows /proc/<pid>/{exe,cwd,root,fd/N} links (execve of /proc/self/exe). */
+  resolveProcLinks(p: Process, path: string): string {
+    for (let i = 0; i < 8; i++) {
+      const node = this.proc(p, path);
+      if (!node || node.kind !== 'link') return path;
+      path = node.target;
+    }
+    throw new Errno(ELOOP);
   }
 
   private procStat(node: ProcNode, p: Process): Stat {

@@ -5,11 +5,11 @@
 
 import type { Cpu } from '../cpu/cpu.js';
 import { GuestFault } from '../cpu/memory.js';
-import { Errno, HostError, EFAULT, ENOSYS } from '../kernel/errno.js';
+import { Errno, HostError, EFAULT, ENOSYS, KEEP_REGS } from '../kernel/errno.js';
 import type { Task } from '../kernel/process.js';
 import { expandStack } from '../kernel/mm.js';
 import type { SyscallEvent } from '../kernel/trace.js';
-import { decodeArgs, formatCall } from './strace.js';
+import { decodeArgs, formatCall, formatResult } from './strace.js';
 import { unpackClass } from './signatures.js';
 import { X86_64 } from './table-x86_64.js';
 import type { Abi, SyscallEntry } from './types.js';
@@ -85,6 +85,7 @@ export function syscallEntry(t: Task): number | Promise<number> {
   const abi = abiFor(t);
   const cpu = t.cpu;
   const nr = cpu.r[0];
+  t.origAx = nr;
   const e = nr >= 0 ? abi.table[nr] : undefined;
   const args = e ? unpackArgs(abi, cpu.r, e.args, classes(e)) : unpackArgs(abi, cpu.r, UNKNOWN_ARGS);
   const k = t.kernel;
@@ -92,6 +93,13 @@ export function syscallEntry(t: Task): number | Promise<number> {
   let ev: SyscallEvent | null = null;
   if (hooks.length) {
     ev = makeEvent(t, abi, nr, e, args);
+    if (e && (e.name === 'execve' || e.name === 'execveat')) {
+      // the arguments live in the memory a successful exec replaces: decode them now
+      const decoded = decodeArgs(t, abi, e, args, undefined);
+      const evx = ev;
+      evx.decodeArgs = () => decoded;
+      evx.format = () => `${`${e.name}(${decoded.join(', ')})`.padEnd(39)} = ${formatResult(e, evx.result)}`;
+    }
     for (const h of hooks) h.enter?.(ev);
   }
   const name = e ? e.name : `syscall_0x${(nr >>> 0).toString(16)}`;
@@ -125,6 +133,8 @@ export function syscallEntry(t: Task): number | Promise<number> {
 }
 
 function finish(t: Task, ev: SyscallEvent, r: number): void {
+  // rt_sigreturn leaves RAX as restored: that is its result
+  if (r === KEEP_REGS) r = t.cpu.mode64 ? (t.cpu.r[1] * TWO32 + (t.cpu.r[0] >>> 0)) : t.cpu.r[0];
   ev.result = r;
   ev.t1 = t.kernel.nowMs();
   for (const h of t.kernel.hooks) h.exit?.(ev);

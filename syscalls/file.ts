@@ -6,6 +6,7 @@ import {
 } from '../kernel/errno.js';
 import type { Maybe, OpenFile } from '../kernel/file.js';
 import { HostFile } from '../kernel/file.js';
+import { makePipe, PipeFile } from '../kernel/pipe.js';
 import {
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW,
   F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETOWN, F_SETSIG, F_UNLCK, F_RDLCK, F_WRLCK, FD_CLOEXEC, F_GETPIPE_SZ,
@@ -43,19 +44,19 @@ function userRange(t: Task, addr: number, len: number): void {
   if (addr + len > t.mem.limit) throw new Errno(EFAULT);
 }
 
-/** EPIPE from a write also raises SIGPIPE in the writer. */
-function writeErr(t: Task, e: unknown): never {
+/** EPIPE from a write also raises SIGPIPE in the writer (pipes raise it themselves). */
+function writeErr(t: Task, f: OpenFile, e: unknown): never {
   const errno = e instanceof Errno ? e.errno : e instanceof HostError ? e.errno : 0;
-  if (errno === EPIPE) t.proc.sendSignal(SIGPIPE, t);
+  if (errno === EPIPE && !f.sendsSigpipe) t.kernel.signals.sendNoInfo(t, SIGPIPE);
   throw e;
 }
 
 function doWrite(t: Task, f: OpenFile, data: Uint8Array): Maybe<number> {
   try {
-    const r = f.write(data);
-    return r instanceof Promise ? r.catch((e) => writeErr(t, e)) : r;
+    const r = f.write(data, t);
+    return r instanceof Promise ? r.catch((e) => writeErr(t, f, e)) : r;
   } catch (e) {
-    return writeErr(t, e);
+    return writeErr(t, f, e);
   }
 }
 
@@ -65,7 +66,7 @@ const read: Handler = (t, [fd, buf, count]) => {
   userRange(t, buf, Math.min(count, MAX_RW_COUNT));
   const tmp = readBuffer(f, count);
   if (tmp.length > 0) t.mem.checkWritable(buf, tmp.length);
-  return then(f.read(tmp), (n) => {
+  return then(f.read(tmp, t), (n) => {
     if (n > 0) t.mem.writeBytes(buf, tmp.subarray(0, n));
     return n;
   });
@@ -128,7 +129,7 @@ const readv: Handler = (t, [fd, iovp, cnt]) => {
   const total = iov.reduce((s, [, l]) => s + l, 0);
   for (const [b, l] of iov) if (l > 0) t.mem.checkWritable(b, l);
   const tmp = readBuffer(f, total);
-  return then(f.read(tmp), (n) => { scatter(t, iov, tmp, n); return n; });
+  return then(f.read(tmp, t), (n) => { scatter(t, iov, tmp, n); return n; });
 };
 
 const writev: Handler = (t, [fd, iovp, cnt]) => {
@@ -173,7 +174,7 @@ function preadvCommon(t: Task, fd: number, iovp: number, cnt: number, off: numbe
   const total = iov.reduce((s, [, l]) => s + l, 0);
   if (off === -1) {
     const tmp = readBuffer(f, total);
-    return then(f.read(tmp), (n) => { scatter(t, iov, tmp, n); return n; });
+    return then(f.read(tmp, t), (n) => { scatter(t, iov, tmp, n); return n; });
   }
   if (off < 0) throw new Errno(EINVAL);
   if (!f.seekable) throw new Errno(ESPIPE);
@@ -337,7 +338,12 @@ const fcntl: Handler = (t, [fd, cmd, arg]) => {
     case F_GETLEASE: return F_UNLCK;
     case F_SETLEASE: throw new Errno(EINVAL);
     case F_NOTIFY: throw new Errno(EINVAL);
-    case F_GETPIPE_SZ: case F_SETPIPE_SZ:
+    case F_GETPIPE_SZ:
+      if (f instanceof PipeFile) return f.pipe.maxUsage * 4096;
+      if (f instanceof HostFile && f.kind === 'fifo') return 65536;
+      throw new Errno(EBADF);
+    case F_SETPIPE_SZ:
+      if (f instanceof PipeFile) return f.pipe.setSize(arg, false);
       if (f instanceof HostFile && f.kind === 'fifo') return 65536;
       throw new Errno(EBADF);
     case F_GET_SEALS: case F_ADD_SEALS: throw new Errno(EINVAL);
@@ -505,10 +511,39 @@ const sendfile: Handler = (t, [outfd, infd, offp, count]) => {
     return doWrite(t, out, data);
   }
   const tmp = readBuffer(inp, count);
-  return then(inp.read(tmp), (n) => doWrite(t, out, tmp.subarray(0, n))) as Maybe<number>;
+  return then(inp.read(tmp, t), (n) => doWrite(t, out, tmp.subarray(0, n))) as Maybe<number>;
 };
 
+// ---- pipes -----------------------------------------------------------------------------------------
+
+function doPipe(t: Task, fds: number, flags: number): number {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) throw new Errno(EINVAL);
+  if (flags & O_DIRECT) throw new Errno(EINVAL);     // packet mode: not modelled
+  const p = t.proc;
+  const [r, w] = makePipe(t.kernel.host.clock.realtime(), flags, p.euid, p.egid);
+  const lim = p.limit(RLIMIT_NOFILE);
+  let rfd = -1, wfd = -1;
+  try {
+    rfd = p.fds.alloc(r, !!(flags & O_CLOEXEC), lim);
+    wfd = p.fds.alloc(w, !!(flags & O_CLOEXEC), lim);
+    const b = new Uint8Array(8);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, rfd, true);
+    dv.setInt32(4, wfd, true);
+    t.mem.writeBytes(fds, b);
+  } catch (e) {
+    if (rfd >= 0) p.fds.close(rfd); else r.unref();
+    if (wfd >= 0) p.fds.close(wfd); else w.unref();
+    throw e;
+  }
+  return 0;
+}
+
+const pipe: Handler = (t, [fds]) => doPipe(t, fds, 0);
+const pipe2: Handler = (t, [fds, flags]) => doPipe(t, fds, flags);
+
 export const fileCalls: Record<string, Handler> = {
+  pipe, pipe2,
   read, write, readv, writev, pread64, pwrite64, preadv, pwritev, preadv2, pwritev2, lseek,
   open, openat, openat2, creat, close, close_range, dup, dup2, dup3, fcntl, ioctl, getdents, getdents64,
   ftruncate, truncate, fsync, fdatasync: fsync, flock, fadvise64, sendfile,

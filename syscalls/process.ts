@@ -1,18 +1,178 @@
-// Process and thread identity, limits, accounting, scheduling hints and the x86-64 arch_prctl.
+// Process creation and ending (fork, vfork, clone, clone3, execve, exit, wait4, waitid), process
+// groups and sessions, identity, limits, accounting, scheduling hints and the x86-64 arch_prctl.
 
-import { Errno, EFAULT, EINVAL, EPERM, ESRCH, ENODEV, EACCES } from '../kernel/errno.js';
+import { Errno, EFAULT, EINVAL, EPERM, ESRCH, ENODEV, EACCES, ECHILD, ERESTARTSYS, E2BIG, ENAMETOOLONG } from '../kernel/errno.js';
+import { ExecError, loadImage } from '../kernel/exec.js';
+import { CloneArgs, copyProcess, execImage, Reaped, WaitSel, waitOnce } from '../kernel/lifecycle.js';
+import {
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, CLONE_PIDFD, CLONE_VFORK, CLONE_VM, CSIGNAL, P_ALL, P_PGID, P_PID,
+  RLIMIT_STACK, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
+} from '../kernel/linux.js';
+import { SIGCHLD } from '../kernel/signal.js';
+import { Sleep, waitFor } from '../kernel/wait.js';
 import {
   ARCH_GET_CPUID, ARCH_GET_FS, ARCH_GET_GS, ARCH_GET_XCOMP_PERM, ARCH_GET_XCOMP_SUPP, ARCH_REQ_XCOMP_PERM,
   ARCH_SET_CPUID, ARCH_SET_FS, ARCH_SET_GS, NR_OPEN, RLIMIT_NOFILE, RLIM_NLIMITS, RUSAGE_CHILDREN, RUSAGE_SELF,
   RUSAGE_THREAD, USER_HZ,
 } from '../kernel/linux.js';
-import type { Rlimit, Task } from '../kernel/process.js';
+import type { Process, Rlimit, Task } from '../kernel/process.js';
 import { encode, get64, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
-import { abiOf, put32, put64, readCStr } from './util.js';
+import { abiOf, atPath, put32, put64, readCStr, readPath } from './util.js';
 
 const exit: Handler = (t, [code]) => { t.proc.exitWith(code); return 0; };
 const exit_group: Handler = (t, [code]) => { t.proc.exitWith(code); return 0; };
+
+// ---- fork, vfork, clone --------------------------------------------------------------------------------
+
+function doClone(t: Task, a: CloneArgs): number | Promise<number> {
+  if ((a.flags & CLONE_PIDFD) !== 0) throw new Errno(EINVAL);   // pidfds are not modelled
+  const k = t.kernel;
+  const child = copyProcess(k, t, a);
+  if (!(a.flags & CLONE_VFORK)) {
+    k.start(child);
+    return child.pid;
+  }
+  // The parent sleeps (killable) until the child has exec'd or exited.
+  let released = false;
+  child.mainTask.vforkDone = () => { released = true; t.wakeup?.(); };
+  k.start(child);
+  return waitFor<number>(t, [], () => (released ? child.pid : undefined), { mode: Sleep.Killable, intr: () => child.pid });
+}
+
+const fork: Handler = (t) => doClone(t, { flags: 0, exitSignal: SIGCHLD, stack: 0, parentTid: 0, childTid: 0, tls: 0 });
+const vfork: Handler = (t) =>
+  doClone(t, { flags: CLONE_VFORK | CLONE_VM, exitSignal: SIGCHLD, stack: 0, parentTid: 0, childTid: 0, tls: 0 });
+const clone: Handler = (t, [flags, newsp, ptid, ctid, tls]) => {
+  const f = flags % 4294967296 >>> 0;
+  return doClone(t, { flags: (f & ~CSIGNAL) >>> 0, exitSignal: f & CSIGNAL, stack: newsp, parentTid: ptid, childTid: ctid, tls });
+};
+
+/** clone3: struct clone_args, every field a u64. */
+const clone3: Handler = (t, [uargs, size]) => {
+  if (size < 64) throw new Errno(EINVAL);
+  if (size > 4096) throw new Errno(E2BIG);
+  const raw = t.mem.readBytes(uargs, Math.min(size, 88));
+  for (let i = 88; i < size; i++) if (t.mem.read8(uargs + i) !== 0) throw new Errno(E2BIG);
+  const dv = new DataView(raw.buffer);
+  const u64 = (o: number) => (o + 8 <= raw.length ? dv.getUint32(o + 4, true) * 4294967296 + dv.getUint32(o, true) : 0);
+  const flags = u64(0), exitSignal = u64(32), stack = u64(40), stackSize = u64(48);
+  if (flags > 0xffffffff || exitSignal > CSIGNAL) throw new Errno(EINVAL);
+  if ((stack === 0) !== (stackSize === 0)) throw new Errno(EINVAL);
+  if (u64(64) || u64(72)) throw new Errno(EINVAL);     // set_tid: needs pid namespaces
+  return doClone(t, { flags: flags >>> 0, exitSignal, stack: stack ? stack + stackSize : 0, parentTid: u64(24),
+    childTid: u64(16), tls: u64(56) });
+};
+
+// ---- execve --------------------------------------------------------------------------------------------
+
+/** A NULL-terminated array of strings (argv/envp) as byte strings; E2BIG past the limits. */
+function readStrv(t: Task, addr: number): string[] {
+  const out: string[] = [];
+  if (!addr) return out;
+  const word = t.proc.mode64 ? 8 : 4;
+  for (let i = 0; ; i++) {
+    if (i >= 0x7fffffff) throw new Errno(E2BIG);
+    const lo = t.mem.read32(addr + i * word) >>> 0;
+    const hi = word === 8 ? t.mem.read32(addr + i * word + 4) >>> 0 : 0;
+    const ptr = hi * 4294967296 + lo;
+    if (ptr === 0) break;
+    try {
+      out.push(readCStr(t, ptr, 32 * 4096));
+    } catch (e) {
+      if (e instanceof Errno && e.errno === ENAMETOOLONG) throw new Errno(E2BIG);
+      throw e;
+    }
+  }
+  return out;
+}
+
+function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, envpAddr: number, flags: number): number {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) throw new Errno(EINVAL);
+  const name = readPath(t, pathAddr, !!(flags & AT_EMPTY_PATH));
+  const p = t.proc;
+  const k = t.kernel;
+  // the file to run: relative to dirfd, or the descriptor itself (fexecve)
+  const path = name === '' ? atPath(t, dirfd, '') : dirfd === AT_FDCWD || name.startsWith('/') ? name : atPath(t, dirfd, name);
+  const argv = readStrv(t, argvAddr);
+  const envp = readStrv(t, envpAddr);
+  let img;
+  try {
+    img = loadImage(k, p.cwd, path, argv, envp, { uid: p.uid, euid: p.euid, gid: p.gid, egid: p.egid },
+      p.limit(RLIMIT_STACK), 0, p);
+  } catch (e) {
+    if (e instanceof ExecError) throw new Errno(e.errno);
+    throw e;
+  }
+  execImage(k, t, img);
+  p.envp = envp;
+  return 0;
+}
+
+const execve: Handler = (t, [path, argv, envp]) => doExecve(t, AT_FDCWD, path, argv, envp, 0);
+const execveat: Handler = (t, [dirfd, path, argv, envp, flags]) => doExecve(t, dirfd, path, argv, envp, flags);
+
+// ---- wait ----------------------------------------------------------------------------------------------
+
+function writeRusage(t: Task, addr: number, cpuMs: number): void {
+  const abi = abiOf(t);
+  const us = Math.round(cpuMs * 1000);
+  t.mem.writeBytes(addr, encode(abi, layoutsFor(abi).rusage, { utime_sec: Math.floor(us / 1e6), utime_usec: us % 1e6 }));
+}
+
+/** do_wait: a child to report, 0 (WNOHANG, nothing yet), or a sleep on the caller's child-wait queue. */
+function doWait(t: Task, sel: WaitSel, report: (r: Reaped | null) => number): number | Promise<number> {
+  const p = t.proc;
+  const k = t.kernel;
+  const check = (): number | undefined => {
+    const r = waitOnce(k, p, sel);
+    if (r === 'none') return -ECHILD;
+    if (r === 'wait') return sel.options & WNOHANG ? report(null) : undefined;
+    return report(r);
+  };
+  return waitFor<number>(t, [p.childWait], check, { intr: () => -ERESTARTSYS });
+}
+
+const wait4: Handler = (t, [upid, status, options, ru]) => {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) throw new Errno(EINVAL);
+  if (upid === -2147483648) throw new Errno(ESRCH);
+  const sel: WaitSel = upid === -1 ? { which: 'all', id: 0, options: options | WEXITED }
+    : upid < 0 ? { which: 'pgid', id: -upid, options: options | WEXITED }
+      : upid === 0 ? { which: 'pgid', id: t.proc.pgid, options: options | WEXITED }
+        : { which: 'pid', id: upid, options: options | WEXITED };
+  return doWait(t, sel, (r) => {
+    if (!r) return 0;
+    if (status) put32(t, status, r.status);
+    if (ru) writeRusage(t, ru, r.cpuMs);
+    return r.pid;
+  });
+};
+
+const waitid: Handler = (t, [which, upid, infop, options, ru]) => {
+  if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) throw new Errno(EINVAL);
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) throw new Errno(EINVAL);
+  let sel: WaitSel;
+  switch (which) {
+    case P_ALL: sel = { which: 'all', id: 0, options }; break;
+    case P_PID: if (upid <= 0) throw new Errno(EINVAL); sel = { which: 'pid', id: upid, options }; break;
+    case P_PGID: if (upid < 0) throw new Errno(EINVAL); sel = { which: 'pgid', id: upid || t.proc.pgid, options }; break;
+    default: throw new Errno(EINVAL);
+  }
+  return doWait(t, sel, (r) => {
+    if (r && ru) writeRusage(t, ru, r.cpuMs);
+    if (infop) {
+      const b = new Uint8Array(28);
+      const dv = new DataView(b.buffer);
+      dv.setInt32(0, r ? SIGCHLD : 0, true);
+      dv.setInt32(8, r ? r.code : 0, true);
+      dv.setInt32(16, r ? r.pid : 0, true);
+      dv.setInt32(20, r ? r.uid : 0, true);
+      dv.setInt32(24, r ? r.sistatus : 0, true);
+      t.mem.writeBytes(infop, b);
+    }
+    return 0;
+  });
+};
 
 const getpid: Handler = (t) => t.proc.pid;
 const gettid: Handler = (t) => t.tid;
@@ -26,18 +186,44 @@ const getpgrp: Handler = (t) => t.proc.pgid;
 function selfPid(t: Task, pid: number): void {
   if (pid !== 0 && pid !== t.proc.pid) throw new Errno(ESRCH);
 }
-const getpgid: Handler = (t, [pid]) => { selfPid(t, pid); return t.proc.pgid; };
-const getsid: Handler = (t, [pid]) => { selfPid(t, pid); return t.proc.sid; };
+
+/** The live (or zombie) process with this pid in the zone, or ESRCH. */
+function findProc(t: Task, pid: number): Process {
+  if (pid === 0) return t.proc;
+  const p = t.kernel.procs.get(pid);
+  if (!p || p.state === 'dead') throw new Errno(ESRCH);
+  return p;
+}
+
+const getpgid: Handler = (t, [pid]) => findProc(t, pid).pgid;
+const getsid: Handler = (t, [pid]) => findProc(t, pid).sid;
+
+/** A session leader: its pid is its session id. */
+const isLeader = (p: Process): boolean => p.sid === p.pid;
+
 const setpgid: Handler = (t, [pid, pgid]) => {
+  const self = t.proc;
+  if (!pid) pid = self.pid;
+  if (!pgid) pgid = pid;
   if (pgid < 0) throw new Errno(EINVAL);
-  selfPid(t, pid);
-  if (t.proc.sid === t.proc.pid) throw new Errno(EPERM);    // a session leader cannot move
-  t.proc.pgid = pgid === 0 ? t.proc.pid : pgid;
+  const p = t.kernel.procs.get(pid);
+  if (!p || p.state === 'dead') throw new Errno(ESRCH);
+  if (p.parent === self) {
+    if (p.sid !== self.sid) throw new Errno(EPERM);
+    if (p.didExec) throw new Errno(EACCES);
+  } else if (p !== self) throw new Errno(ESRCH);
+  if (isLeader(p)) throw new Errno(EPERM);
+  if (pgid !== pid) {
+    const g = [...t.kernel.procs.values()].find((q) => q.pgid === pgid && q.state !== 'dead');
+    if (!g || g.sid !== self.sid) throw new Errno(EPERM);
+  }
+  p.pgid = pgid;
   return 0;
 };
+
 const setsid: Handler = (t) => {
   const p = t.proc;
-  if (p.pgid === p.pid) throw new Errno(EPERM);
+  if ([...t.kernel.procs.values()].some((q) => q.pgid === p.pid && q.state !== 'dead')) throw new Errno(EPERM);
   p.sid = p.pgid = p.pid;
   return p.sid;
 };
@@ -163,7 +349,10 @@ const getrusage: Handler = (t, [who, buf]) => {
   if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) throw new Errno(EINVAL);
   const abi = abiOf(t);
   const v: Record<string, number> = {};
-  if (who !== RUSAGE_CHILDREN) {
+  if (who === RUSAGE_CHILDREN) {
+    const us = Math.round(t.proc.childCpuMs * 1000);
+    v.utime_sec = Math.floor(us / 1e6); v.utime_usec = us % 1e6;
+  } else {
     const us = Math.round(taskCpuMs(t) * 1000);
     v.utime_sec = Math.floor(us / 1e6); v.utime_usec = us % 1e6;
     v.stime_sec = 0; v.stime_usec = 0;
@@ -178,7 +367,8 @@ const times: Handler = (t, [buf]) => {
   if (buf) {
     const abi = abiOf(t);
     const ticks = Math.floor(taskCpuMs(t) / (1000 / USER_HZ));
-    t.mem.writeBytes(buf, encode(abi, layoutsFor(abi).tms, { tms_utime: ticks, tms_stime: 0, tms_cutime: 0, tms_cstime: 0 }));
+    const cticks = Math.floor(t.proc.childCpuMs / (1000 / USER_HZ));
+    t.mem.writeBytes(buf, encode(abi, layoutsFor(abi).tms, { tms_utime: ticks, tms_stime: 0, tms_cutime: cticks, tms_cstime: 0 }));
   }
   return Math.floor(t.kernel.host.sys.uptime() * USER_HZ);
 };
@@ -258,8 +448,8 @@ const prctl: Handler = (t, [option, arg2]) => {
       t.mem.writeBytes(arg2, b);
       return 0;
     }
-    case PR_SET_PDEATHSIG: if (arg2 < 0 || arg2 > 64) throw new Errno(EINVAL); return 0;
-    case PR_GET_PDEATHSIG: put32(t, arg2, 0); return 0;
+    case PR_SET_PDEATHSIG: if (arg2 < 0 || arg2 > 64) throw new Errno(EINVAL); p.pdeathSignal = arg2; return 0;
+    case PR_GET_PDEATHSIG: put32(t, arg2, p.pdeathSignal); return 0;
     case PR_GET_DUMPABLE: return 1;
     case PR_SET_DUMPABLE: if (arg2 > 1) throw new Errno(EINVAL); return 0;
     case PR_SET_NO_NEW_PRIVS: if (arg2 !== 1) throw new Errno(EINVAL); return 0;
@@ -275,6 +465,7 @@ const prctl: Handler = (t, [option, arg2]) => {
 };
 
 export const processCalls: Record<string, Handler> = {
+  fork, vfork, clone, clone3, execve, execveat, wait4, waitid,
   exit, exit_group, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, getpgrp, getpgid, getsid, setpgid,
   setsid, getresuid, getresgid, getgroups, set_tid_address, set_robust_list, get_robust_list, arch_prctl,
   prlimit64, getrlimit, setrlimit, getrusage, times, sched_yield, sched_getaffinity, sched_setaffinity,

@@ -417,6 +417,7 @@ export function decodeArgs(t: Task, abi: Abi, e: SyscallEntry | undefined, args:
 
 export function formatResult(e: SyscallEntry | undefined, r: number | undefined): string {
   if (r === undefined) return '?';
+  if (r <= -512 && r >= -516) return `? ${errnoName(-r)} (${errnoMessage(-r)})`;
   if (r < 0 && r >= -4095) return `-1 ${errnoName(-r)} (${errnoMessage(-r)})`;
   switch (e?.ret) {
     case 'hex': return hex(r);

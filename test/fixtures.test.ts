@@ -50,8 +50,7 @@ const FIXTURES: Fixture[] = [
   { name: 'malloc', timeoutMs: 180_000 },
   { name: 'mmap' },
   { name: 'setjmp' },
-  // Signal delivery to guest handlers (rt_sigframe, rt_sigreturn) is issue #4: known failing, reported as TODO.
-  { name: 'signals', todo: 'signal delivery to guest handlers arrives with issue #4' },
+  { name: 'signals' },
   { name: 'fileio', tmpDirArg: true },
   { name: 'sha256', args: ['256K'] },
   { name: 'sortbench', args: ['100000'] },

@@ -10,7 +10,7 @@ import { ExecError } from '../../kernel/exec.js';
 import { utf8ToBstr, fromBstr } from '../../kernel/host.js';
 import { quote, MAX_STR } from '../../syscalls/strace.js';
 import { X86_64 } from '../../syscalls/table-x86_64.js';
-import { signalName, signalText, SIGINT, SIGPIPE } from '../../kernel/signal.js';
+import { signalName, signalText, SIGHUP, SIGINT, SIGPIPE, SIGTERM } from '../../kernel/signal.js';
 import type { ExitInfo } from '../../kernel/process.js';
 import { nodeHost } from '../../host/node.js';
 
@@ -141,8 +141,10 @@ export async function main(argv: string[]): Promise<number> {
   const kernel = new Kernel({
     host, verbose: o.verbose, release: o.release, log: (line) => say(`lxrun: ${line}`),
   });
+  let firstPid = 0;
   if (o.strace) {
-    kernel.hooks.push({ exit: (ev) => say(ev.format()) });
+    // strace -f style: lines of other processes carry their pid
+    kernel.hooks.push({ exit: (ev) => say(firstPid && ev.pid !== firstPid ? `[pid ${String(ev.pid).padStart(5)}] ${ev.format()}` : ev.format()) });
   }
   const envp = [...o.env].map(([k, v]) => utf8ToBstr(`${k}=${v}`));
   const argvG = [o.program, ...o.args].map(utf8ToBstr);
@@ -154,12 +156,28 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ExecError) { say(`lxrun: ${o.program}: ${e.message}`); return e.status; }
     throw e;
   }
+  firstPid = proc.pid;
   if (o.strace) {
     const q = (s: string) => quote(fromBstr(s).subarray(0, MAX_STR)) + (s.length > MAX_STR ? '...' : '');
     const envAddr = proc.initialSp + 8 * (argvG.length + 2);
     say(`execve(${quote(fromBstr(utf8ToBstr(resolved)))}, [${argvG.map(q).join(', ')}], 0x${envAddr.toString(16)} /* ${envp.length} vars */) = 0`);
   }
-  const info = await kernel.run(proc);
+  // A guest that waits for ever (pause, a read nobody answers) keeps lxrun alive, as natively.
+  const keepAlive = setInterval(() => { /* the guest is still running */ }, 1 << 30);
+  // Host SIGINT/SIGTERM/SIGHUP go to the guest's foreground process group.
+  const forward = (name: NodeJS.Signals, n: number) => {
+    const h = () => { kernel.signalForeground(n); };
+    process.on(name, h);
+    return () => process.off(name, h);
+  };
+  const unforward = [forward('SIGINT', SIGINT), forward('SIGTERM', SIGTERM), forward('SIGHUP', SIGHUP)];
+  let info: ExitInfo;
+  try {
+    info = await kernel.run(proc);
+  } finally {
+    clearInterval(keepAlive);
+    for (const u of unforward) u();
+  }
   if (o.strace) {
     if (info.signal !== undefined) say(`+++ killed by ${signalName(info.signal)}${info.status & 0x80 ? ' (core dumped)' : ''} +++`);
     else say(`+++ exited with ${info.code} +++`);

@@ -1,0 +1,139 @@
+// Processes, signals and pipes (issue #4), native vs lxrun: the C fixtures procs, sigwait, spawn
+// and pipes (musl and glibc builds), Debian's static busybox sh running pipelines, subshells,
+// command substitution, traps, background jobs and a 200-line script, `#!` scripts, and lxrun
+// forwarding host signals to the guest. The native run in the same test is the only oracle.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FIXTURE_BIN, LXRUN, ROOT, baseEnv, differences, fail, isExecutableFile, lxrunCommand, runBoth,
+} from './helpers/compare.js';
+
+const BUSYBOX = '/bin/busybox';
+const work = mkdtempSync(join(tmpdir(), 'lxbrand-process-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+interface Case { name: string; args?: string[]; tmpDirArg?: boolean; status?: number; stdin?: string }
+
+const FIXTURES: Case[] = [
+  { name: 'procs', tmpDirArg: true },
+  { name: 'sigwait' },
+  { name: 'spawn' },
+  { name: 'pipes' },
+];
+const LIBCS = ['musl', 'glibc'] as const;
+
+test('process fixture binaries are built and committed', () => {
+  const missing = FIXTURES.flatMap((f) => LIBCS.map((l) => join(FIXTURE_BIN, l, f.name))).filter((p) => !isExecutableFile(p));
+  assert.deepEqual(missing, [], `missing fixture binaries: run 'make setup fixtures'`);
+});
+
+for (const fx of FIXTURES) {
+  for (const libc of LIBCS) {
+    test(`${fx.name} (${libc}): lxrun matches native`, async () => {
+      const program = join(FIXTURE_BIN, libc, fx.name);
+      const dir = mkdtempSync(join(work, `${fx.name}-`));
+      const dirs = fx.tmpDirArg ? [mkdtempSync(join(dir, 'native-')), mkdtempSync(join(dir, 'lxrun-'))] : [];
+      const pair = await runBoth({ program, args: [...(fx.args ?? []), ...dirs.slice(0, 1)], cwd: dir, timeoutMs: 60_000 },
+        { args: [...(fx.args ?? []), ...dirs.slice(1)], timeoutMs: 180_000 });
+      const diff = differences(pair, { nativeStatus: fx.status ?? 0 });
+      if (diff) fail(diff);
+    });
+  }
+}
+
+/** busybox sh -c SCRIPT natively and under lxrun. */
+async function sh(script: string, opts: { status?: number; stdin?: string; args?: string[] } = {}): Promise<void> {
+  const pair = await runBoth({ program: BUSYBOX, args: ['sh', '-c', script, ...(opts.args ?? [])], cwd: work, stdin: opts.stdin, timeoutMs: 60_000 },
+    { timeoutMs: 180_000 });
+  const diff = differences(pair, { nativeStatus: opts.status ?? 0 });
+  if (diff) fail(diff);
+}
+
+test('busybox sh is there (busybox-static)', () => {
+  assert.ok(isExecutableFile(BUSYBOX), 'install busybox-static (make setup)');
+});
+
+test('sh: pipelines', () => sh(`seq 1 30 | sort -rn | head -n 4 | tr '\\n' ' '; echo; echo abc | cat | cat | tr a-c x-z;
+  printf 'b\\na\\nb\\n' | sort | uniq -c; false | true; echo $?; true | false; echo $?`));
+
+test('sh: subshells and command substitution', () => sh(`x=1; (x=2; echo in $x; exit 4); echo "st=$? x=$x";
+  y=$(echo one; echo two); echo "[$y]"; z=$(exit 9); echo $?; echo "$(echo $(echo nested) "$(echo quoted)")"`));
+
+test('sh: while loops with arithmetic', () => sh(`i=0; s=0; while [ $i -lt 200 ]; do i=$((i+1)); s=$((s + i*i % 7)); done;
+  echo "$i $s $((1<<40)) $((-17/5)) $((-17%5))"`));
+
+test('sh: background jobs, wait and exit statuses', () => sh(`(sleep 0.3; exit 5) & a=$!; (exit 6) & b=$!;
+  wait $b; echo "b=$?"; wait $a; echo "a=$?"; sleep 10 & c=$!; kill $c; wait $c; echo "c=$?"; exit 42`, { status: 42 }));
+
+test('sh: trap on signals and on exit', () => sh(`trap 'echo usr1' USR1; kill -USR1 $$; echo after;
+  trap 'echo "exit trap $?"' EXIT; sh -c 'kill -TERM $$'; echo "child $?"; exit 3`, { status: 3 }));
+
+test('sh: reading standard input line by line', () => sh(`n=0; while read -r line; do n=$((n+1)); echo "$n: $line"; done; echo "lines $n"`,
+  { stdin: 'first\nsecond line\n\nlast without newline' }));
+
+test('sh: a 200-line script (test/fixtures/sh/jobs.sh)', async () => {
+  const script = join(ROOT, 'test', 'fixtures', 'sh', 'jobs.sh');
+  const pair = await runBoth({ program: BUSYBOX, args: ['sh', script], cwd: work, env: { TMPDIR: work }, timeoutMs: 60_000 },
+    { timeoutMs: 240_000 });
+  const diff = differences(pair, { nativeStatus: 3 });
+  if (diff) fail(diff);
+});
+
+test('#! scripts: run by lxrun directly and by execve from sh, with an interpreter argument', async () => {
+  const dir = mkdtempSync(join(work, 'shebang-'));
+  const s1 = join(dir, 'hello.sh');
+  writeFileSync(s1, `#!${BUSYBOX} sh\necho "script args: $# [$*] name=\${0##*/}"\nexit 7\n`);
+  chmodSync(s1, 0o755);
+  const s2 = join(dir, 'echo.sh');
+  writeFileSync(s2, `#!${BUSYBOX} echo\nthis line is never read\n`);
+  chmodSync(s2, 0o755);
+  const direct = await runBoth({ program: s1, args: ['a', 'b c'], cwd: dir, timeoutMs: 60_000 }, { timeoutMs: 120_000 });
+  const d1 = differences(direct, { nativeStatus: 7 });
+  if (d1) fail(d1);
+  const viaSh = await runBoth({ program: BUSYBOX, args: ['sh', '-c', `${s1} x; echo "status $?"; ${s2} p q`], cwd: dir, timeoutMs: 60_000 },
+    { timeoutMs: 120_000 });
+  const d2 = differences(viaSh);
+  if (d2) fail(d2);
+});
+
+/**
+ * Starts `argv` (native, or under lxrun), waits for "ready" on its stdout, sends `sig` to the
+ * process (lxrun itself for the lxrun run) and collects the rest.
+ */
+function signalAfterReady(argv: string[], sig: NodeJS.Signals): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: work, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let sent = false;
+    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } reject(new Error(`timed out; output so far: ${out}`)); }, 120_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (!sent && out.includes('ready\n')) { sent = true; child.kill(sig); }
+    });
+    child.stderr.on('data', () => { /* lxrun notes */ });
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ out, code, signal }); });
+  });
+}
+
+test('lxrun forwards SIGINT/SIGTERM/SIGHUP to the guest: handlers run, default actions end it with 128+N', async () => {
+  const trapping = [BUSYBOX, 'sh', '-c', 'trap "echo got INT; exit 3" INT; trap "echo got HUP; exit 4" HUP; echo ready; while :; do sleep 0.05; done'];
+  for (const [sig, want] of [['SIGINT', 'got INT\n'], ['SIGHUP', 'got HUP\n']] as const) {
+    const native = await signalAfterReady(trapping, sig);
+    const lx = await signalAfterReady(lxrunCommand(trapping[0], trapping.slice(1)), sig);
+    assert.equal(native.out, `ready\n${want}`);
+    assert.equal(lx.out, native.out, `${sig}: lxrun output`);
+    assert.equal(lx.code, native.code, `${sig}: exit status`);
+  }
+  const plain = [BUSYBOX, 'sh', '-c', 'echo ready; exec sleep 30'];
+  const native = await signalAfterReady(plain, 'SIGTERM');
+  const lx = await signalAfterReady(lxrunCommand(plain[0], plain.slice(1)), 'SIGTERM');
+  assert.equal(native.signal, 'SIGTERM');
+  assert.equal(lx.code, 128 + 15, 'lxrun exits with 128+SIGTERM when the guest dies of it');
+  assert.equal(lx.out, native.out);
+  assert.ok(existsSync(LXRUN));
+});
