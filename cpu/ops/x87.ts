@@ -853,22 +853,28 @@ function fxtract(c: Cpu, i: Insn): void {
   setTop(b, t); wr(b, t, F.se, F.hi, F.lo);
 }
 
-function fptan(c: Cpu, i: Insn): void {
-  const b = begin(c, i);
+/** The common start of FPTAN and FSINCOS, which replace ST0 and push a second result: stack
+ *  faults and an out-of-range argument are handled here (false: the instruction is done);
+ *  otherwise ST0 is loaded into xse/XY. */
+function trigPushBegin(b: number, p0: number, t: number): boolean {
   U16[(b + SW) >> 1] &= ~C2;
-  const p0 = top(b), t = (p0 - 1) & 7;
   if (!used(b, p0)) {
-    if (!underflow(b)) return;
-    wrInd(b, p0); setTop(b, t); wrInd(b, t);
-    return;
+    if (underflow(b)) { wrInd(b, p0); setTop(b, t); wrInd(b, t); }
+    return false;
   }
   ldx(b, p0);
   if (used(b, t)) {
-    if (!commit(b, IE | SF, 1)) return;
-    wrInd(b, p0); setTop(b, t); wrInd(b, t);
-    return;
+    if (commit(b, IE | SF, 1)) { wrInd(b, p0); setTop(b, t); wrInd(b, t); }
+    return false;
   }
-  if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return; }
+  if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return false; }
+  return true;
+}
+
+function fptan(c: Cpu, i: Insn): void {
+  const b = begin(c, i);
+  const p0 = top(b), t = (p0 - 1) & 7;
+  if (!trigPushBegin(b, p0, t)) return;
   transcendental(T_TAN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   if (!commit(b, F.exc, F.up)) return;
   wr(b, p0, F.se, F.hi, F.lo);
@@ -880,20 +886,8 @@ function fptan(c: Cpu, i: Insn): void {
 
 function fsincos(c: Cpu, i: Insn): void {
   const b = begin(c, i);
-  U16[(b + SW) >> 1] &= ~C2;
   const p0 = top(b), t = (p0 - 1) & 7;
-  if (!used(b, p0)) {
-    if (!underflow(b)) return;
-    wrInd(b, p0); setTop(b, t); wrInd(b, t);
-    return;
-  }
-  ldx(b, p0);
-  if (used(b, t)) {
-    if (!commit(b, IE | SF, 1)) return;
-    wrInd(b, p0); setTop(b, t); wrInd(b, t);
-    return;
-  }
-  if (!trigRange(b)) { commit(b, 0, 0); U16[(b + SW) >> 1] |= C2; return; }
+  if (!trigPushBegin(b, p0, t)) return;
   transcendental(T_SIN, xse, XY[0], XY[1], 0, 0, 0, fcw(b));
   const sse = F.se, shi = F.hi, slo = F.lo, sup = F.up;
   F.up = 0;
