@@ -17,6 +17,8 @@ export const resetHooks: ((c: Cpu) => void)[] = [];
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_SIGNAL = 2;
 
 const TWO32 = 4294967296;
+// LX_MAXBLOCK=1 makes every instruction its own block (single-stepping when debugging); the
+// environment is read only where one exists (Node), so cpu/ stays host-neutral.
 const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
 
 /** Executions after which a block gets its own dispatch function (see threadBlock); 0 threads
