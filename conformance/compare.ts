@@ -47,6 +47,11 @@ const TIME_OUT_CALLS = new Set(['clock_gettime', 'gettimeofday', 'nanosleep', 'c
 const MASKED_FIELDS = new Set(['st_ino', 'st_dev', 'st_atime', 'st_atime_nsec', 'st_mtime', 'st_mtime_nsec', 'st_ctime', 'st_ctime_nsec',
   'stx_ino', 'stx_atime', 'stx_btime', 'stx_ctime', 'stx_mtime', 'stx_dev_major', 'stx_dev_minor', 'stx_mnt_id', 'd_ino', 'd_off']);
 const MASK = '*';
+const DIR_STATE_FIELDS = new Set(['st_nlink', 'st_size', 'st_blocks', 'stx_nlink', 'stx_size', 'stx_blocks']);
+const S_IFMT = 0o170000, S_IFDIR = 0o040000;
+function isDirMode(m: Value | undefined): boolean {
+  return typeof m === 'number' && (m & S_IFMT) === S_IFDIR;
+}
 
 /** Normalises one side's records in order (regions and pids are learnt as the calls go by). */
 export class Normalizer {
@@ -82,8 +87,11 @@ export class Normalizer {
     if (Array.isArray(v)) return v.map((x) => this.fields(x));
     if (!isObj(v) || '$s' in v || '$buf' in v || '$raw' in v) return v;
     const o: Record<string, Value> = {};
+    // A directory's link count and size follow how many entries it has: host state that changes
+    // between the recording and the replay (a new directory under / changes st_nlink of "/").
+    const dir = isDirMode(v.st_mode) || isDirMode(v.stx_mode);
     for (const [k, x] of Object.entries(v)) {
-      if (MASKED_FIELDS.has(k)) o[k] = MASK;
+      if (MASKED_FIELDS.has(k) || (dir && DIR_STATE_FIELDS.has(k))) o[k] = MASK;
       else if (PTR_FIELDS.has(k)) o[k] = this.addr(x, true);
       else o[k] = this.fields(x);
     }
