@@ -85,22 +85,11 @@ export class Zone {
     const env = o.env ?? {};
     const envp = Object.entries(env).map(([k, v]) => utf8ToBstr(`${k}=${v}`));
     const cwd = utf8ToBstr(o.cwd ?? '/');
-    let path = argv[0];
-    if (!path.includes('/')) {
-      const dirs = (env.PATH ?? '/usr/local/bin:/bin:/usr/bin').split(':');
-      for (const d of dirs) {
-        const cand = `${d || '.'}/${path}`;
-        try {
-          this.kernel.host.fs.access(this.kernel.hostPath(utf8ToBstr(cand)), 1);
-          path = cand;
-          break;
-        } catch { /* next */ }
-      }
-    }
+    const path = this.kernel.findProgram(utf8ToBstr(argv[0]), utf8ToBstr(env.PATH ?? '/usr/local/bin:/bin:/usr/bin'), cwd);
     const stdio = [this.stdinFile(o.stdin), this.outFile(o.stdout, 1), this.outFile(o.stderr, 2)];
     let proc;
     try {
-      proc = this.kernel.spawn({ path: utf8ToBstr(path), argv: argv.map(utf8ToBstr), envp, cwd, stdio });
+      proc = this.kernel.spawn({ path, argv: argv.map(utf8ToBstr), envp, cwd, stdio });
     } catch (e) {
       for (const f of stdio) f.unref();
       throw e;

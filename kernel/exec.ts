@@ -8,13 +8,13 @@ import { cpuid } from '../cpu/ops/misc.js';
 import { ElfError, parseElf } from '../loader/elf.js';
 import { loadProgram, LoadResult } from '../loader/load.js';
 import { ArgListTooLong } from '../loader/stack.js';
+import { mapVdso } from '../loader/vdso.js';
 import { E2BIG, EACCES, ELOOP, ENOENT, ENOEXEC, Errno, errnoMessage, HostError, ENAMETOOLONG } from './errno.js';
-import { HostFile } from './file.js';
-import { bstrToUtf8, fromBstr, Stat } from './host.js';
-import { canonical } from './vfs.js';
+import type { OpenFile } from './file.js';
+import { bstrToUtf8, fromBstr } from './host.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
-import { O_RDONLY, S_IFDIR, S_IFMT, S_IFREG, X_OK, RLIMIT_STACK } from './linux.js';
+import { RLIMIT_STACK } from './linux.js';
 
 /** Why an exec failed: the errno execve returns and one human line for lxrun. */
 export class ExecError extends Error {
@@ -29,13 +29,17 @@ export interface Image {
   mem: AddressSpace;
   load: LoadResult;
   /** The executable as opened (kept as the backing of its mappings). */
-  exeFile: HostFile;
-  interpFile?: HostFile;
+  exeFile: OpenFile;
+  interpFile?: OpenFile;
   /** Absolute guest path of the executable (what /proc/self/exe shows). */
   exePath: string;
   /** argv after `#!` rewriting. */
   argv: string[];
+  /** The new comm: the last component of the path given to execve (begin_new_exec's kbasename). */
+  comm: string;
 }
+
+function commOf(path: string): string { return path.slice(path.lastIndexOf('/') + 1).slice(0, 15); }
 
 const BINPRM_BUF_SIZE = 256;
 
@@ -45,39 +49,26 @@ function join(cwd: string, path: string): string {
 }
 
 /** Opens a file for execution the way execve checks it; returns the file and its whole contents. */
-function openExec(k: Kernel, path: string, what: string): { file: HostFile; bytes: Uint8Array } {
-  const fs = k.host.fs;
-  const hostPath = k.hostPath(path);
-  let st: Stat;
+function openExec(k: Kernel, p: Process, path: string): { file: OpenFile; bytes: Uint8Array; path: string } {
+  let file: OpenFile, real: string;
   try {
-    st = fs.stat(hostPath);
+    const loc = k.vfs.resolve(p, path, true);
+    if (loc.inode.isDir) throw new ExecError(EACCES, 'Is a directory');
+    file = k.vfs.openExec(p, loc);
+    real = loc.path;
   } catch (e) {
-    if (e instanceof HostError) throw new ExecError(e.errno, `${what}${errnoMessage(e.errno)}`);
+    if (e instanceof Errno || e instanceof HostError) throw new ExecError(e.errno, errnoMessage(e.errno));
     throw e;
   }
-  if ((st.mode & S_IFMT) === S_IFDIR) throw new ExecError(EACCES, `${what}Is a directory`);
-  if ((st.mode & S_IFMT) !== S_IFREG) throw new ExecError(EACCES, `${what}${errnoMessage(EACCES)}`);
-  try {
-    fs.access(hostPath, X_OK);
-  } catch {
-    throw new ExecError(EACCES, `${what}${errnoMessage(EACCES)}`);
-  }
-  let h: number;
-  try {
-    h = fs.open(hostPath, O_RDONLY, 0);
-  } catch (e) {
-    if (e instanceof HostError) throw new ExecError(e.errno, `${what}${errnoMessage(e.errno)}`);
-    throw e;
-  }
-  const file = new HostFile(k.host, h, O_RDONLY, path, hostPath, { kind: 'file', stat: st });
-  const bytes = new Uint8Array(st.size);
+  const size = file.stat().size;
+  const bytes = new Uint8Array(size);
   let done = 0;
-  while (done < st.size) {
-    const n = fs.pread(h, bytes.subarray(done), done);
+  while (done < size) {
+    const n = file.pread(bytes.subarray(done), done);
     if (n <= 0) break;
     done += n;
   }
-  return { file, bytes: done === st.size ? bytes : bytes.subarray(0, done) };
+  return { file, bytes: done === size ? bytes : bytes.subarray(0, done), path: real };
 }
 
 /** Parses a `#!` line: [interpreter, optional single argument], or null when malformed. */
@@ -102,15 +93,8 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
   stackLimit: number, depth = 0, proc?: Process): Image {
   if (path.length === 0) throw new ExecError(ENOENT, errnoMessage(ENOENT));
   if (path.length >= 4096) throw new ExecError(ENAMETOOLONG, errnoMessage(ENAMETOOLONG));
-  let abs = canonical(join(cwd, path));
-  // /proc/self/exe and friends name the guest's files, not the emulator's
-  if (proc && abs.startsWith('/proc/')) {
-    try { abs = k.vfs.resolveProcLinks(proc, abs); } catch (e) {
-      if (e instanceof Errno) throw new ExecError(e.errno, errnoMessage(e.errno));
-      throw e;
-    }
-  }
-  const { file, bytes } = openExec(k, abs, '');
+  const who = proc ?? k.spawnCreds();
+  const { file, bytes, path: abs } = openExec(k, who, join(cwd, path));
 
   try {
     // binfmt_script
@@ -122,7 +106,7 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
       const nargv = [interp, ...(arg !== undefined ? [arg] : []), path, ...argv.slice(1)];
       file.unref();
       try {
-        return loadImage(k, cwd, interp, nargv, envp, creds, stackLimit, depth + 1, proc);
+        return { ...loadImage(k, cwd, interp, nargv, envp, creds, stackLimit, depth + 1, proc), comm: commOf(path) };
       } catch (e) {
         if (e instanceof ExecError && depth === 0 && !e.message.startsWith('interpreter')) {
           throw new ExecError(e.errno, `interpreter ${bstrToUtf8(interp)}: ${e.message}`);
@@ -144,11 +128,11 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
       throw e;
     }
 
-    let interp: { file: HostFile; bytes: Uint8Array; path: string } | undefined;
+    let interp: { file: OpenFile; bytes: Uint8Array; path: string } | undefined;
     if (elf.interp !== undefined) {
       try {
-        const r = openExecInterp(k, cwd, elf.interp);
-        interp = { ...r, path: elf.interp };
+        const r = openExec(k, who, join(cwd, elf.interp));
+        interp = { file: r.file, bytes: r.bytes, path: elf.interp };
       } catch (e) {
         if (e instanceof ExecError) throw new ExecError(e.errno, `ELF interpreter ${bstrToUtf8(elf.interp)}: ${e.message}`);
         throw e;
@@ -173,6 +157,8 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
         hwcap: cpuid(1, 0)[3] >>> 0,
         hwcap2: 0,
         stackLimit,
+        // [vvar], [vvar_vclock] and [vdso] below the interpreter, as Linux's map_vdso (AT_SYSINFO_EHDR).
+        setupVdso: (m, mode64) => mapVdso(m, mode64, k.release),
       });
     } catch (e) {
       mem.destroy();
@@ -182,16 +168,11 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
       if (e instanceof ArgListTooLong) throw new ExecError(E2BIG, errnoMessage(E2BIG));
       throw e;
     }
-    return { mem, load, exeFile: file, interpFile: interp?.file, exePath: abs, argv };
+    return { mem, load, exeFile: file, interpFile: interp?.file, exePath: abs, argv, comm: commOf(path) };
   } catch (e) {
     if (file.refs > 0) file.unref();
     throw e;
   }
-}
-
-function openExecInterp(k: Kernel, cwd: string, path: string): { file: HostFile; bytes: Uint8Array } {
-  // The interpreter only needs to be readable (open_exec checks MAY_EXEC; Linux also needs +x).
-  return openExec(k, join(cwd, path), '');
 }
 
 export { RLIMIT_STACK };

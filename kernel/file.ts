@@ -15,6 +15,8 @@ import {
 } from './linux.js';
 import type { Task } from './process.js';
 import type { TtyDevice } from './tty.js';
+import type { Inode } from './fs/inode.js';
+import type { Mount } from './fs/mount.js';
 import { waitFor, WaitQueue } from './wait.js';
 
 /** What a regular file (or anything that never waits) reports to poll. */
@@ -32,6 +34,9 @@ export abstract class OpenFile {
   pos = 0;
   /** Terminal behind this file, if any (ioctl TCGETS & co). */
   tty: TtyDevice | null = null;
+  /** The inode and mount it was opened through (files with a name; null for pipes and streams). */
+  inode: Inode | null = null;
+  mnt: Mount | null = null;
 
   constructor(
     /** O_ACCMODE plus status flags (O_APPEND, O_NONBLOCK, ...) as F_GETFL shows them. */

@@ -11,6 +11,7 @@ import type { AddressSpace } from '../cpu/memory.js';
 import { CpuState, RSP } from '../cpu/state.js';
 import { defaultPool } from '../cpu/frames.js';
 import { ExecError, loadImage } from './exec.js';
+import { Errno, EACCES, ENOENT } from './errno.js';
 import { FdTable } from './fdtable.js';
 import { HostFile, OpenFile } from './file.js';
 import { bstrToUtf8, Host } from './host.js';
@@ -22,7 +23,11 @@ import { Signals } from './signals.js';
 import type { TraceHook } from './trace.js';
 import { TtyDevice } from './tty.js';
 import { runTask } from './run.js';
-import { HostVfs } from './vfs.js';
+import { Vfs } from './vfs.js';
+import { MountTable } from './fs/mount.js';
+import { PathWalker } from './fs/walk.js';
+import { MountSpec, setupMounts } from './fs/setup.js';
+import { AddressSpace as Mm } from '../cpu/memory.js';
 
 export interface KernelOptions {
   host: Host;
@@ -41,8 +46,12 @@ export interface KernelOptions {
   log?: (line: string) => void;
   /** Report each unimplemented syscall once, with its reason. */
   verbose?: boolean;
-  /** Host directory that is the guest's `/` (default '/': the host's own tree). */
+  /** Host directory that is the guest's `/` (default '/': the host's own tree), when `mounts` is not given. */
   root?: string;
+  /** The host root is mounted read-only (default: read-write). */
+  rootReadOnly?: boolean;
+  /** The zone's file systems, in mount order; default: `root` (hostfs) with /proc, /dev, /sys. */
+  mounts?: MountSpec[];
   /** Accept i386 executables (the i386 ABI is not there yet). */
   i386?: boolean;
 }
@@ -72,8 +81,11 @@ export class Kernel {
   private ttys = new Map<number, TtyDevice>();
   /** Monotonic ms at boot (for uptime-relative clocks). */
   readonly bootMs: number;
-  /** Path-level file-system operations (the host's tree under the root, plus /proc/self). */
-  readonly vfs: HostVfs;
+  /** The zone's mount table, its path walk and the path-level file-system calls. */
+  readonly mounts = new MountTable();
+  readonly walker = new PathWalker(this.mounts);
+  readonly vfs: Vfs;
+  private nextAnonMinor = 40;   // 0:32 is an imported image's tmpfs (rootfs/image.ts)
   /** Signal generation and dequeueing. */
   readonly signals = new Signals(this);
   /** The process lxrun (or the embedder) started first: its group is the foreground one. */
@@ -92,19 +104,54 @@ export class Kernel {
     this.hostname = options.hostname ?? this.host.sys.hostname();
     this.domainname = options.domainname ?? '(none)';
     this.bootMs = this.nowMs();
-    this.vfs = new HostVfs(this);
+    this.vfs = new Vfs(this);
+    setupMounts(this, options.mounts ?? [
+      { type: 'host', source: options.root ?? '/', target: '/', readonly: !!options.rootReadOnly },
+      { type: 'proc', target: '/proc' },
+      { type: 'devfs', target: '/dev' },
+      { type: 'tmpfs', target: '/dev/shm', mode: 0o1777 },
+      { type: 'sysfs', target: '/sys' },
+    ]);
+  }
+
+  /** execvp's search inside the zone: the path to run (as given or PATH-joined), or an ExecError. */
+  findProgram(name: string, PATH: string, cwd: string): string {
+    if (name.includes('/')) return name;
+    const who = this.spawnCreds();
+    let denied = false;
+    for (const dir of PATH.split(':')) {
+      const cand = `${dir || '.'}/${name}`;
+      const abs = cand.startsWith('/') ? cand : `${cwd}/${cand}`;
+      try {
+        if ((this.vfs.stat(who, abs, true).mode & 0o170000) !== 0o100000) continue;
+        this.vfs.access(who, abs, 1);
+        return cand;
+      } catch (e) {
+        if (e instanceof Errno && e.errno === EACCES) denied = true;
+      }
+    }
+    throw denied ? new ExecError(EACCES, 'Permission denied') : new ExecError(ENOENT, 'command not found');
+  }
+
+  /** A fresh anonymous device number (major 0), as Linux gives tmpfs, proc and friends. */
+  anonDev(): number { return this.nextAnonMinor++; }
+
+  private credsProc: Process | null = null;
+  /** Credentials for walks made before a process exists (spawn): the zone's first uid/gid. */
+  spawnCreds(): Process {
+    if (!this.credsProc) {
+      const p = new Process(this, 0, new Mm(defaultPool()), true);
+      const uid = this.options.uid ?? this.host.sys.uid(), gid = this.options.gid ?? this.host.sys.gid();
+      p.uid = p.euid = p.suid = p.fsuid = uid;
+      p.gid = p.egid = p.sgid = p.fsgid = gid;
+      this.credsProc = p;
+    }
+    return this.credsProc;
   }
 
   nowMs(): number {
     const [s, ns] = this.host.clock.monotonic();
     return s * 1000 + ns / 1e6;
-  }
-
-  /** Host path of a guest path (byte strings). */
-  hostPath(guestPath: string): string {
-    const root = this.options.root;
-    if (!root || root === '/') return guestPath;
-    return root.replace(/\/+$/, '') + guestPath;
   }
 
   log(line: string): void {
@@ -141,6 +188,9 @@ export class Kernel {
     return tty;
   }
 
+  /** The host terminal if the zone was given one (a stdio handle was a tty): /dev/tty, /dev/console. */
+  get hostTty(): TtyDevice | null { return this.ttys.get(0) ?? null; }
+
   /** fds 0, 1, 2 of the host process as guest files (a closed host fd stays closed). */
   inheritStdio(): (OpenFile | null)[] {
     const get = (h: number, mode: number) => { try { return this.hostStdio(h, mode); } catch { return null; } };
@@ -164,11 +214,11 @@ export class Kernel {
     p.exe = img.exePath;
     p.argv = img.argv;
     p.envp = o.envp;
-    const base = img.exePath.slice(img.exePath.lastIndexOf('/') + 1);
-    p.comm = base.slice(0, 15);
+    p.comm = img.comm;
     p.rlimits[RLIMIT_STACK].cur = rlimStack;
     p.startMs = this.nowMs();
     p.initialSp = img.load.sp;
+    p.image = { auxv: img.load.auxv, mm: img.load.mm };
     // The executable and interpreter stay referenced by their mappings.
     p.mapped.add(img.exeFile);
     if (img.interpFile) p.mapped.add(img.interpFile);

@@ -65,6 +65,7 @@ export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
   child.exe = parent.exe; child.argv = parent.argv; child.envp = parent.envp; child.comm = parent.comm;
   child.personality = parent.personality;
   child.initialSp = parent.initialSp;
+  child.image = parent.image;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.startMs = k.nowMs();
@@ -142,9 +143,9 @@ export function execImage(k: Kernel, t: Task, img: Image): void {
   p.fds.closeOnExec();
   p.exe = img.exePath;
   p.argv = img.argv;
-  const base = img.exePath.slice(img.exePath.lastIndexOf('/') + 1);
-  p.comm = base.slice(0, 15);
+  p.comm = img.comm;
   p.initialSp = img.load.sp;
+  p.image = { auxv: img.load.auxv, mm: img.load.mm };
   p.didExec = true;
   // a fresh CPU: registers zero, FPU in its init state
   const old = t.cpu;

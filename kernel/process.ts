@@ -7,6 +7,7 @@
 import type { Cpu } from '../cpu/cpu.js';
 import type { CpuSignal } from '../cpu/fault.js';
 import type { AddressSpace } from '../cpu/memory.js';
+import type { MmInfo } from '../loader/load.js';
 import { FdTable } from './fdtable.js';
 import type { OpenFile } from './file.js';
 import type { Kernel } from './kernel.js';
@@ -16,6 +17,10 @@ import {
 } from './linux.js';
 import { defaultAction, newSigActions, SigAction, SigPending, SigSet, SIGCHLD, SIGKILL } from './signal.js';
 import { WaitQueue } from './wait.js';
+
+/** CPUs a zone's tasks may run on (sched_getaffinity, Cpus_allowed): its threads share one host
+ *  thread, so one — like a container pinned with taskset 1; cpuinfo and sysfs show the machine's. */
+export const AFFINITY_CPUS = 1;
 
 /** The pid of the zone's init: a kernel-side reaper, not a guest program. */
 export const INIT_PID = 1;
@@ -167,6 +172,9 @@ export class Process {
   didExec = false;
   /** The stack pointer the program started with (argc is there; argv and envp follow). */
   initialSp = 0;
+  /** What the last exec left in mm_struct for /proc: saved_auxv and the code/data/arg/env bounds
+   *  (shared, never changed, by fork children until they exec). */
+  image: { auxv: [number, number][]; mm: MmInfo } | null = null;
   /** Monotonic ms when the process started. */
   startMs = 0;
   /** Accumulated CPU time of exited tasks (ms). */

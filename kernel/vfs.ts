@@ -1,199 +1,414 @@
-// Path-level file-system operations. Today the guest's tree is the host's (through HostFs, under
-// the zone's root) plus a few synthetic /proc/self entries that must describe the guest rather
-// than the emulator (exe, maps, cmdline, environ, comm, cwd, fd/N). The VFS issue replaces this
-// module with real mounts (tmpfs, overlay, procfs, devfs) behind the same calls.
+// Path-level file-system calls (fs/namei.c, fs/open.c): each one walks the path with the zone's
+// PathWalker, checks permissions and read-only mounts in Linux's order, and asks the inode's file
+// system to do the change. The syscall layer turns (dirfd, path) into an absolute guest path and
+// calls these; fd-based variants take the open file's inode.
 
-import { Errno, EACCES, EEXIST, EINVAL, ENOENT, ENOTDIR, EOPNOTSUPP, HostError, ELOOP } from './errno.js';
-import { HostFile, MemFile, OpenFile } from './file.js';
-import { fromBstr, Stat } from './host.js';
+import { Errno, EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, EROFS, EXDEV } from './errno.js';
+import { HostFile, OpenFile } from './file.js';
+import type { Stat } from './host.js';
 import type { Kernel } from './kernel.js';
 import {
-  O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW, O_PATH, O_TMPFILE,
-  O_TRUNC, O_WRONLY, O_RDWR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
+  O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
+  O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO,
+  S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID, W_OK,
 } from './linux.js';
 import type { Process } from './process.js';
-import type { TtyDevice } from './tty.js';
+import { openDevice } from './fs/devices.js';
+import { nextStatEpoch } from './fs/hostfs.js';
+import type { Inode, SetAttr, StatFs, Time } from './fs/inode.js';
+import { MS_RDONLY, MS_NOEXEC } from './fs/mount.js';
+import { checkOwner, checkPermission, checkSticky, chmodMode, inGroup, MAY_EXEC, MAY_READ, MAY_WRITE } from './fs/perm.js';
+import { childPath, Loc, MAXSYMLINKS, ParentLoc } from './fs/walk.js';
+import { openFifo } from './fs/fifo.js';
+import type { Maybe } from './file.js';
+import type { Task } from './process.js';
 
-/** What a /proc/self path names. */
-type ProcNode =
-  | { kind: 'link'; target: string }
-  | { kind: 'file'; content: () => Uint8Array }
-  | { kind: 'dir' };
+const S_IRWXUGO = 0o777, S_ISVTX = 0o1000;
 
-export class HostVfs {
+function isSpecial(name: string): boolean { return name === '' || name === '.' || name === '..'; }
+
+/** The file kinds whose writes a read-only mount refuses (devices and FIFOs still work). */
+function storedOnFs(mode: number): boolean {
+  const t = mode & S_IFMT;
+  return t === S_IFREG || t === S_IFDIR || t === S_IFLNK;
+}
+
+export class Vfs {
   constructor(private readonly k: Kernel) {}
 
-  private host(path: string): string { return this.k.hostPath(path); }
+  private get walker() { return this.k.walker; }
 
-  // ---- /proc/self ------------------------------------------------------------------------------
+  now(): Time { return this.k.host.clock.realtime(); }
 
-  /** The synthetic node for /proc/self/..., /proc/<own pid>/..., or undefined for other paths. */
-  private proc(self: Process, path: string): ProcNode | undefined {
-    const m = /^\/proc\/(self|thread-self|\d+)(\/.*)?$/.exec(path);
-    if (!m) return undefined;
-    // /proc/<pid> names the zone's processes only (a pid namespace)
-    const p = m[1] === 'self' || m[1] === 'thread-self' ? self : this.k.procs.get(Number(m[1]));
-    if (!p || p.state === 'dead') throw new Errno(ENOENT);
-    const rest = (m[2] ?? '').replace(/\/+$/, '');
-    const enc = (s: string) => fromBstr(s);
-    switch (rest) {
-      case '': case '/fd': case '/task': return { kind: 'dir' };
-      case '/exe': return { kind: 'link', target: p.exe };
-      case '/cwd': return { kind: 'link', target: p.cwd };
-      case '/root': return { kind: 'link', target: '/' };
-      case '/cmdline': return { kind: 'file', content: () => enc(p.argv.map((a) => a + '\0').join('')) };
-      case '/environ': return { kind: 'file', content: () => enc(p.envp.map((a) => a + '\0').join('')) };
-      case '/comm': return { kind: 'file', content: () => enc(p.comm + '\n') };
-      case '/maps': return { kind: 'file', content: () => enc(procMaps(p)) };
-      default: {
-        const fd = /^\/fd\/(\d+)$/.exec(rest);
-        if (fd) {
-          const e = p.fds.entry(Number(fd[1]));
-          if (!e) throw new Errno(ENOENT);
-          return { kind: 'link', target: e.file.path };
-        }
-        throw new Errno(ENOENT);
-      }
-    }
+  // ---- walking ------------------------------------------------------------------------------
+
+  resolve(p: Process, path: string, follow: boolean): Loc {
+    nextStatEpoch();
+    return this.walker.resolve(p, path, follow);
   }
 
-  /** Follows /proc/<pid>/{exe,cwd,root,fd/N} links (execve of /proc/self/exe). */
-  resolveProcLinks(p: Process, path: string): string {
-    for (let i = 0; i < 8; i++) {
-      const node = this.proc(p, path);
-      if (!node || node.kind !== 'link') return path;
-      path = node.target;
-    }
-    throw new Errno(ELOOP);
+  private parent(p: Process, path: string): ParentLoc {
+    nextStatEpoch();
+    return this.walker.resolveParent(p, path);
   }
 
-  private procStat(node: ProcNode, p: Process): Stat {
-    const now = Math.floor(p.startMs / 1000);
-    const mode = node.kind === 'dir' ? S_IFDIR | 0o555 : node.kind === 'link' ? S_IFLNK | 0o777 : S_IFREG | 0o444;
-    return {
-      dev: 0x16, ino: 4026531841, mode, nlink: node.kind === 'dir' ? 2 : 1, uid: p.uid, gid: p.gid, rdev: 0, size: 0,
-      blksize: 1024, blocks: 0, atimeSec: now, atimeNsec: 0, mtimeSec: now, mtimeNsec: 0, ctimeSec: now, ctimeNsec: 0,
-    };
+  private roCheck(loc: Loc): void {
+    if ((loc.mnt.flags & MS_RDONLY) || loc.mnt.fs.readonly) throw new Errno(EROFS);
   }
 
-  // ---- the calls ---------------------------------------------------------------------------------
+  /** May `p` add or remove entries in directory `dir`? (may_create / may_delete). */
+  private dirWrite(p: Process, dir: Loc): void {
+    checkPermission(p, dir.inode.stat(), MAY_WRITE | MAY_EXEC);
+    this.roCheck(dir);
+  }
+
+  /** Owner and group a new inode in `dir` gets (setgid directories hand down their group). */
+  private newOwner(p: Process, dir: Loc): [number, number, boolean] {
+    const st = dir.inode.stat();
+    return st.mode & S_ISGID ? [p.fsuid, st.gid, true] : [p.fsuid, p.fsgid, false];
+  }
+
+  // ---- open ---------------------------------------------------------------------------------
 
   /** open/openat: `path` is absolute. Returns a new description (one reference). */
-  open(p: Process, path: string, flags: number, mode: number): OpenFile {
-    const node = this.proc(p, path);
-    if (node) {
-      if (node.kind === 'link') return this.open(p, node.target, flags, mode);
-      if (node.kind === 'file') {
-        if ((flags & O_ACCMODE) !== 0) throw new Errno(EACCES);
-        return new MemFile(path, node.content, this.procStat(node, p));
-      }
-      // a directory under /proc/self: opened on the host's /proc (listing is approximate)
-    }
+  open(p: Process, path: string, flags: number, mode: number, t?: Task): Maybe<OpenFile> {
     if ((flags & O_TMPFILE) === O_TMPFILE) throw new Errno(EOPNOTSUPP);
-    const fs = this.k.host.fs;
-    const hp = this.host(path);
-    let fflags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    let loc: Loc;
+    let created = false;
+    if (flags & O_CREAT && !(flags & O_PATH)) {
+      if (flags & O_DIRECTORY) throw new Errno(EINVAL);
+      const r = this.openCreate(p, path, flags, mode);
+      loc = r.loc;
+      created = r.created;
+    } else {
+      loc = this.resolve(p, path, !(flags & O_NOFOLLOW));
+      if (loc.inode.isLink && !(flags & O_PATH)) throw new Errno(ELOOP);
+    }
+    return this.openLoc(p, loc, flags, created, t);
+  }
+
+  /** The O_CREAT half of open: find or make the last component (following symlinks to it). */
+  private openCreate(p: Process, path: string, flags: number, mode: number): { loc: Loc; created: boolean } {
+    for (let links = 0; ; links++) {
+      const pl = this.parent(p, path);
+      if (pl.trailingSlash || isSpecial(pl.name)) throw new Errno(EISDIR);
+      const child = this.walker.child(p, pl.dir, pl.name);
+      if (child) {
+        if (flags & O_EXCL) throw new Errno(EEXIST);
+        if (child.inode.isLink) {
+          if (flags & O_NOFOLLOW) throw new Errno(ELOOP);
+          if (links >= MAXSYMLINKS) throw new Errno(ELOOP);
+          const magic = child.inode.magic(p);
+          if (magic) return { loc: this.resolve(p, child.path, true), created: false };
+          const target = child.inode.readlink(p);
+          path = target.startsWith('/') ? target : childPath(pl.dir.path, target);
+          continue;
+        }
+        return { loc: child, created: false };
+      }
+      this.dirWrite(p, pl.dir);
+      const [uid, gid] = this.newOwner(p, pl.dir);
+      const inode = pl.dir.inode.mknod(pl.name, S_IFREG | ((mode & 0o7777) & ~p.umask), 0, uid, gid);
+      return { loc: { mnt: pl.dir.mnt, inode, path: childPath(pl.dir.path, pl.name) }, created: true };
+    }
+  }
+
+  /** Opens a resolved location with open(2)'s checks. */
+  openLoc(p: Process, loc: Loc, flags: number, created: boolean, t?: Task): Maybe<OpenFile> {
+    const inode = loc.inode;
+    const st = inode.stat();
+    const type = st.mode & S_IFMT;
+    if ((flags & O_DIRECTORY) && type !== S_IFDIR) throw new Errno(ENOTDIR);
+    const acc = flags & O_ACCMODE;
     if (flags & O_PATH) {
-      fflags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
-      const st = flags & O_NOFOLLOW ? fs.lstat(hp) : fs.stat(hp);
-      if ((flags & O_DIRECTORY) && (st.mode & S_IFMT) !== S_IFDIR) throw new Errno(ENOTDIR);
-      const kind = (st.mode & S_IFMT) === S_IFDIR ? 'dir' : 'other';
-      return new HostFile(this.k.host, -1, fflags, canonical(path), hp, { kind, stat: st });
+      const f = inode.open(flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), loc.path, p);
+      return this.attach(f, loc);
     }
-    if (p.mode64) fflags |= O_LARGEFILE;
-    if ((flags & O_CREAT) && (flags & O_DIRECTORY)) throw new Errno(EINVAL);
-    const cmode = (mode & 0o7777) & ~p.umask;
-    let h: number;
-    try {
-      h = fs.open(hp, flags & ~O_CLOEXEC, cmode);
-    } catch (e) {
-      // Linux answers ELOOP for O_NOFOLLOW on a symlink; hosts may say otherwise.
-      if (e instanceof HostError && (flags & O_NOFOLLOW) && e.code === 'ELOOP') throw new Errno(ELOOP);
-      throw e;
+    if (type === S_IFDIR && (acc !== O_RDONLY || (flags & O_TRUNC) || (flags & O_CREAT))) throw new Errno(EISDIR);
+    if (type === S_IFLNK) throw new Errno(ELOOP);
+    const writing = acc === O_WRONLY || acc === O_RDWR || (flags & O_TRUNC) !== 0;
+    if (!created) {
+      let mask = acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+      if (acc === 3) mask = MAY_READ | MAY_WRITE;
+      if (flags & O_TRUNC) mask |= MAY_WRITE;
+      checkPermission(p, st, mask);
     }
-    const f = new HostFile(this.k.host, h, fflags, canonical(path), hp);
-    if (f.kind === 'tty') f.tty = this.ttyFor(h);
+    if (writing && storedOnFs(st.mode)) this.roCheck(loc);
+    const oflags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)) | (p.mode64 ? O_LARGEFILE : 0);
+    switch (type) {
+      case S_IFCHR: return this.attach(openDevice(this.k, st.rdev, oflags, loc.path, p), loc);
+      case S_IFBLK: case S_IFSOCK: throw new Errno(ENXIO);
+      case S_IFIFO: {
+        const r = openFifo(this.k, inode, oflags, loc.path, t);
+        return r instanceof Promise ? r.then((f) => this.attach(f, loc)) : this.attach(r, loc);
+      }
+    }
+    if ((flags & O_TRUNC) && type === S_IFREG && !created && acc !== O_RDONLY) {
+      const now = this.now();
+      inode.setattr({ size: 0, mtime: now, ctime: now });
+    }
+    const f = inode.open(oflags, loc.path, p);
+    if (f instanceof HostFile && f.kind === 'tty' && f.handle >= 0) f.tty = this.k.ttyDevice(f.handle);
+    return this.attach(f, loc);
+  }
+
+  private attach(f: OpenFile, loc: Loc): OpenFile {
+    if (!f.inode) { f.inode = loc.inode; f.mnt = loc.mnt; }
+    else if (!f.mnt) f.mnt = loc.mnt;
     return f;
   }
 
-  private ttyFor(h: number): TtyDevice { return this.k.ttyDevice(h); }
+  /** execve's open: a regular file the process may execute, on a mount that allows it. */
+  openExec(p: Process, loc: Loc): OpenFile {
+    const st = loc.inode.stat();
+    if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(EACCES);
+    if (loc.mnt.flags & MS_NOEXEC) throw new Errno(EACCES);
+    checkPermission(p, st, MAY_EXEC);
+    return this.openLoc(p, loc, O_RDONLY, false) as OpenFile;
+  }
 
-  stat(p: Process, path: string, follow: boolean): Stat {
-    const node = this.proc(p, path);
-    if (node) {
-      if (node.kind === 'link' && follow) return this.stat(p, node.target, true);
-      return this.procStat(node, p);
-    }
-    return follow ? this.k.host.fs.stat(this.host(path)) : this.k.host.fs.lstat(this.host(path));
+  // ---- looking ------------------------------------------------------------------------------
+
+  stat(p: Process, path: string, follow: boolean): Stat { return this.resolve(p, path, follow).inode.stat(); }
+
+  statfs(p: Process, path: string): StatFs { return this.statfsOf(this.resolve(p, path, true)); }
+
+  statfsOf(loc: { mnt: Loc['mnt'] }): StatFs {
+    const s = loc.mnt.fs.statfs();
+    return { ...s, flags: s.flags | mountStatfsFlags(loc.mnt.flags) };
   }
 
   readlink(p: Process, path: string): string {
-    const node = this.proc(p, path);
-    if (node) {
-      if (node.kind !== 'link') throw new Errno(EINVAL);
-      return node.target;
-    }
-    return this.k.host.fs.readlink(this.host(path));
+    const loc = this.resolve(p, path, false);
+    if (!loc.inode.isLink) throw new Errno(EINVAL);
+    return loc.inode.readlink(p);
   }
 
-  access(p: Process, path: string, mode: number): void {
-    const node = this.proc(p, path);
-    if (node) {
-      if (node.kind === 'link') return this.access(p, node.target, mode);
-      if (mode & 2 /* W_OK */) throw new Errno(EACCES);
-      return;
-    }
-    this.k.host.fs.access(this.host(path), mode);
+  /** access/faccessat: `real` checks with the real ids (access(2)), else the effective ones. */
+  access(p: Process, path: string, mode: number, follow = true): void {
+    const loc = this.resolve(p, path, follow);
+    if (loc.inode.isLink) return;           // a link's own permissions are always rwx
+    const st = loc.inode.stat();
+    if ((mode & W_OK) && storedOnFs(st.mode) && ((loc.mnt.flags & MS_RDONLY) || loc.mnt.fs.readonly)) throw new Errno(EROFS);
+    checkPermission(p, st, mode & 7);
   }
 
   /** The canonical path of a directory (chdir), or ENOTDIR / ENOENT / EACCES. */
   realDir(p: Process, path: string): string {
-    const st = this.stat(p, path, true);
-    if ((st.mode & S_IFMT) !== S_IFDIR) throw new Errno(ENOTDIR);
-    this.access(p, path, 1);
-    const node = this.proc(p, path);
-    if (node) return path;
-    const real = this.k.host.fs.realpath(this.host(path));
-    const root = this.k.options.root;
-    if (root && root !== '/' && real.startsWith(root)) return real.slice(root.replace(/\/+$/, '').length) || '/';
-    return real;
+    const loc = this.resolve(p, path, true);
+    if (!loc.inode.isDir) throw new Errno(ENOTDIR);
+    checkPermission(p, loc.inode.stat(), MAY_EXEC);
+    return loc.path;
   }
+
+  // ---- names --------------------------------------------------------------------------------
 
   mkdir(p: Process, path: string, mode: number): void {
-    if (this.proc(p, path)) throw new Errno(EEXIST);
-    this.k.host.fs.mkdir(this.host(path), (mode & 0o7777) & ~p.umask);
+    const pl = this.parent(p, path);
+    if (isSpecial(pl.name)) throw new Errno(EEXIST);
+    if (this.walker.child(p, pl.dir, pl.name)) throw new Errno(EEXIST);
+    this.dirWrite(p, pl.dir);
+    const [uid, gid, sgid] = this.newOwner(p, pl.dir);
+    const m = ((mode & (S_IRWXUGO | S_ISVTX)) & ~p.umask) | (sgid ? S_ISGID : 0);
+    pl.dir.inode.mkdir(pl.name, S_IFDIR | m, uid, gid);
   }
 
-  rmdir(_p: Process, path: string): void { this.k.host.fs.rmdir(this.host(path)); }
+  mknod(p: Process, path: string, mode: number, rdev: number): void {
+    const type = mode & S_IFMT;
+    const pl = this.parent(p, path);
+    if (isSpecial(pl.name) || pl.trailingSlash) throw new Errno(EEXIST);
+    if (this.walker.child(p, pl.dir, pl.name)) throw new Errno(EEXIST);
+    if ((type === S_IFCHR || type === S_IFBLK) && p.euid !== 0) throw new Errno(EPERM);
+    this.dirWrite(p, pl.dir);
+    const [uid, gid] = this.newOwner(p, pl.dir);
+    pl.dir.inode.mknod(pl.name, (type || S_IFREG) | ((mode & 0o7777) & ~p.umask), type === S_IFCHR || type === S_IFBLK ? rdev : 0, uid, gid);
+  }
 
-  unlink(_p: Process, path: string): void { this.k.host.fs.unlink(this.host(path)); }
+  /** The victim of unlink/rmdir/rename-source: it must exist, and not be a mount point. */
+  private victim(p: Process, pl: ParentLoc): Loc {
+    const v = this.walker.child(p, pl.dir, pl.name);
+    if (!v) throw new Errno(ENOENT);
+    if (this.k.mounts.isMountPoint(v.path)) throw new Errno(EBUSY);
+    return v;
+  }
 
-  rename(_p: Process, from: string, to: string, flags: number): void {
-    const fs = this.k.host.fs;
+  rmdir(p: Process, path: string): void {
+    const pl = this.parent(p, path);
+    if (pl.name === '.') throw new Errno(EINVAL);
+    if (pl.name === '..') throw new Errno(39 /* ENOTEMPTY */);
+    if (pl.name === '') throw new Errno(EBUSY);
+    const v = this.victim(p, pl);
+    if (!v.inode.isDir) throw new Errno(ENOTDIR);
+    this.dirWrite(p, pl.dir);
+    checkSticky(p, pl.dir.inode.stat(), v.inode.stat());
+    pl.dir.inode.rmdir(pl.name);
+  }
+
+  unlink(p: Process, path: string): void {
+    const pl = this.parent(p, path);
+    if (isSpecial(pl.name)) throw new Errno(EISDIR);
+    const v = this.victim(p, pl);
+    if (v.inode.isDir) throw new Errno(EISDIR);
+    if (pl.trailingSlash) throw new Errno(ENOTDIR);
+    this.dirWrite(p, pl.dir);
+    checkSticky(p, pl.dir.inode.stat(), v.inode.stat());
+    pl.dir.inode.unlink(pl.name);
+  }
+
+  rename(p: Process, from: string, to: string, flags: number): void {
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) throw new Errno(EINVAL);
     if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) throw new Errno(EINVAL);
-    if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) throw new Errno(EINVAL);
-    if (flags & RENAME_NOREPLACE) {
-      let exists = true;
-      try { fs.lstat(this.host(to)); } catch { exists = false; }
-      if (exists) throw new Errno(EEXIST);
+    if (flags & RENAME_WHITEOUT) throw new Errno(EINVAL);
+    const pf = this.parent(p, from);
+    const pt = this.walker.resolveParent(p, to);
+    if (isSpecial(pf.name) || isSpecial(pt.name)) throw new Errno(flags & RENAME_NOREPLACE && isSpecial(pt.name) ? EEXIST : EBUSY);
+    const src = this.victim(p, pf);
+    if (pf.dir.mnt !== pt.dir.mnt) throw new Errno(EXDEV);
+    const dst = this.walker.child(p, pt.dir, pt.name);
+    if ((flags & RENAME_NOREPLACE) && dst) throw new Errno(EEXIST);
+    if ((flags & RENAME_EXCHANGE) && !dst) throw new Errno(ENOENT);
+    if (dst && this.k.mounts.isMountPoint(dst.path)) throw new Errno(EBUSY);
+    if ((pf.trailingSlash || pt.trailingSlash) && !src.inode.isDir) throw new Errno(ENOTDIR);
+    // a directory cannot move into itself
+    if (src.inode.isDir && (pt.dir.path + '/').startsWith(src.path + '/')) throw new Errno(EINVAL);
+    this.dirWrite(p, pf.dir);
+    this.dirWrite(p, pt.dir);
+    checkSticky(p, pf.dir.inode.stat(), src.inode.stat());
+    // the target is an ancestor of the source: it cannot be empty (lock_rename's trap)
+    if (dst && (src.path + '/').startsWith(dst.path + '/')) throw new Errno(flags & RENAME_EXCHANGE ? EINVAL : 39 /* ENOTEMPTY */);
+    if (dst) {
+      checkSticky(p, pt.dir.inode.stat(), dst.inode.stat());
+      if (!(flags & RENAME_EXCHANGE)) {
+        if (src.inode.isDir && !dst.inode.isDir) throw new Errno(ENOTDIR);
+        if (!src.inode.isDir && dst.inode.isDir) throw new Errno(EISDIR);
+      }
+      if (dst.inode.same(src.inode)) return;    // two names of one file: nothing happens
     }
-    fs.rename(this.host(from), this.host(to));
+    pf.dir.inode.rename(pf.name, pt.dir.inode, pt.name, flags);
   }
 
-  symlink(_p: Process, target: string, path: string): void { this.k.host.fs.symlink(target, this.host(path)); }
-  link(_p: Process, from: string, to: string): void { this.k.host.fs.link(this.host(from), this.host(to)); }
-  chmod(_p: Process, path: string, mode: number): void { this.k.host.fs.chmod(this.host(path), mode & 0o7777); }
-  truncate(_p: Process, path: string, len: number): void { this.k.host.fs.truncate(this.host(path), len); }
-  chown(_p: Process, path: string, uid: number, gid: number, follow: boolean): void {
-    this.k.host.fs.chown(this.host(path), uid, gid, !follow);
+  symlink(p: Process, target: string, path: string): void {
+    const pl = this.parent(p, path);
+    if (isSpecial(pl.name)) throw new Errno(EEXIST);
+    if (this.walker.child(p, pl.dir, pl.name)) throw new Errno(EEXIST);
+    if (pl.trailingSlash) throw new Errno(ENOENT);
+    this.dirWrite(p, pl.dir);
+    const [uid, gid] = this.newOwner(p, pl.dir);
+    pl.dir.inode.symlink(pl.name, target, uid, gid);
   }
-  utimes(_p: Process, path: string, atime: [number, number] | null, mtime: [number, number] | null, follow: boolean): void {
-    this.k.host.fs.utimes(this.host(path), atime, mtime, !follow);
+
+  link(p: Process, from: string, to: string, follow = false): void {
+    this.linkLoc(p, this.resolve(p, from, follow), to);
+  }
+
+  /** linkat with AT_EMPTY_PATH: a new name for an open file. */
+  linkLoc(p: Process, src: Loc, to: string): void {
+    if (src.inode.isDir) throw new Errno(EPERM);
+    const pt = this.parent(p, to);
+    if (isSpecial(pt.name)) throw new Errno(EEXIST);
+    if (this.walker.child(p, pt.dir, pt.name)) throw new Errno(EEXIST);
+    if (pt.trailingSlash) throw new Errno(ENOENT);
+    if (pt.dir.mnt !== src.mnt) throw new Errno(EXDEV);
+    this.dirWrite(p, pt.dir);
+    pt.dir.inode.link(pt.name, src.inode);
+  }
+
+  // ---- attributes ---------------------------------------------------------------------------
+
+  /** The location behind an open file (fchmod, fchown, futimens, fstatfs). */
+  fileLoc(f: OpenFile): Loc {
+    if (!f.inode || !f.mnt) throw new Errno(EOPNOTSUPP);
+    return { mnt: f.mnt, inode: f.inode, path: f.path };
+  }
+
+  private setattr(loc: Loc, a: SetAttr): void {
+    this.roCheck(loc);
+    loc.inode.setattr({ ...a, ctime: this.now() });
+  }
+
+  chmod(p: Process, path: string, mode: number, follow = true): void { this.chmodLoc(p, this.resolve(p, path, follow), mode); }
+
+  chmodLoc(p: Process, loc: Loc, mode: number): void {
+    const st = loc.inode.stat();
+    checkOwner(p, st);
+    this.setattr(loc, { mode: chmodMode(p, st, mode) });
+  }
+
+  chown(p: Process, path: string, uid: number, gid: number, follow: boolean): void {
+    this.chownLoc(p, this.resolve(p, path, follow), uid, gid);
+  }
+
+  chownLoc(p: Process, loc: Loc, uid: number, gid: number): void {
+    const st = loc.inode.stat();
+    const u = uid === -1 || uid === 0xffffffff ? undefined : uid;
+    const g = gid === -1 || gid === 0xffffffff ? undefined : gid;
+    if (p.fsuid !== 0) {
+      // chown_ok / chgrp_ok: only the owner may change the group, to one of its groups
+      if (u !== undefined && u !== st.uid) throw new Errno(EPERM);
+      if (g !== undefined && (p.fsuid !== st.uid || (g !== st.gid && !inGroup(p, g)))) throw new Errno(EPERM);
+    }
+    const a: SetAttr = {};
+    if (u !== undefined) a.uid = u;
+    if (g !== undefined) a.gid = g;
+    // chown of a non-directory drops set-user-ID, and set-group-ID when group-executable
+    if ((st.mode & S_IFMT) !== S_IFDIR && (u !== undefined || g !== undefined)) {
+      let m = st.mode & 0o7777;
+      m &= ~S_ISUID;
+      if (m & 0o010) m &= ~S_ISGID;
+      if (m !== (st.mode & 0o7777)) a.mode = m;
+    }
+    this.setattr(loc, a);
+  }
+
+  truncate(p: Process, path: string, len: number): void {
+    const loc = this.resolve(p, path, true);
+    const st = loc.inode.stat();
+    if ((st.mode & S_IFMT) === S_IFDIR) throw new Errno(EISDIR);
+    if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(EINVAL);
+    checkPermission(p, st, MAY_WRITE);
+    const now = this.now();
+    this.setattr(loc, { size: len, mtime: now });
+  }
+
+  /** utimensat: `explicit` when a time other than "now" is being set (owner only). */
+  utimes(p: Process, path: string, atime: Time | null, mtime: Time | null, follow: boolean, explicit = true): void {
+    this.utimesLoc(p, this.resolve(p, path, follow), atime, mtime, explicit);
+  }
+
+  utimesLoc(p: Process, loc: Loc, atime: Time | null, mtime: Time | null, explicit = true): void {
+    const st = loc.inode.stat();
+    if (explicit) checkOwner(p, st);
+    else if (p.fsuid !== 0 && p.fsuid !== st.uid) {
+      try { checkPermission(p, st, MAY_WRITE); } catch { throw new Errno(EACCES); }
+    }
+    const a: SetAttr = {};
+    if (atime) a.atime = atime;
+    if (mtime) a.mtime = mtime;
+    this.setattr(loc, a);
+  }
+
+  // ---- extended attributes ------------------------------------------------------------------
+
+  getxattr(loc: Loc, name: string): Uint8Array { return loc.inode.getxattr(name); }
+  listxattr(loc: Loc): string[] { return loc.inode.listxattr(); }
+  setxattr(p: Process, loc: Loc, name: string, value: Uint8Array, flags: number): void {
+    checkOwner(p, loc.inode.stat());
+    this.roCheck(loc);
+    loc.inode.setxattr(name, value, flags);
+  }
+  removexattr(p: Process, loc: Loc, name: string): void {
+    checkOwner(p, loc.inode.stat());
+    this.roCheck(loc);
+    loc.inode.removexattr(name);
   }
 }
 
-/** A lexically canonical absolute path (for names shown back to the guest: /proc/self/fd). */
+/** statfs f_flags for mount flags (ST_RDONLY 1, ST_NOSUID 2, ST_NODEV 4, ST_NOEXEC 8, ST_RELATIME 0x1000). */
+function mountStatfsFlags(ms: number): number {
+  return (ms & 1 ? 1 : 0) | (ms & 2 ? 2 : 0) | (ms & 4 ? 4 : 0) | (ms & 8 ? 8 : 0) | 0x1000;
+}
+
+/** A lexically canonical absolute path (for names shown back to the guest). */
 export function canonical(path: string): string {
   const parts: string[] = [];
   for (const c of path.split('/')) {
@@ -204,23 +419,4 @@ export function canonical(path: string): string {
   return '/' + parts.join('/');
 }
 
-/** /proc/self/maps text (fs/proc/task_mmu.c show_map_vma). */
-export function procMaps(p: Process): string {
-  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-  let out = '';
-  for (const v of p.mem.vmas) {
-    const perms = (v.prot & 1 ? 'r' : '-') + (v.prot & 2 ? 'w' : '-') + (v.prot & 4 ? 'x' : '-') + (v.flags & 1 ? 's' : 'p');
-    const b = v.backing;
-    const dev = b?.dev ?? 0;
-    const major = ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);
-    const minor = (dev & 0xff) | ((dev >>> 12) & ~0xff);
-    const ino = b?.ino ?? 0;
-    let line = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms} ${hex(b ? v.offset : 0, 8)} ${hex(major, 2)}:${hex(minor, 2)} ${ino} `;
-    const name = b ? b.path : v.name;
-    if (name) line = line.padEnd(73, ' ') + name;
-    out += line + '\n';
-  }
-  return out;
-}
-
-export { O_WRONLY, O_RDWR };
+export { O_WRONLY, O_RDWR, S_IFIFO };

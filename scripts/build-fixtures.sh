@@ -5,6 +5,7 @@
 #   test/fixtures/bin/musl/NAME        musl-gcc -static -O2, stripped (x86-64)
 #   test/fixtures/bin/glibc/NAME       gcc -static -O2, stripped (x86-64)
 #   test/fixtures/bin/glibc-i386/NAME  gcc -m32 -static -O2, stripped (i386)
+#   test/fixtures/bin/glibc-dyn/NAME   gcc -O2, stripped, dynamically linked PIE (Debian's ld.so and libc)
 # A source file can narrow this with a comment line
 #   lxbrand-fixture-targets: musl glibc          (or "none" to build nothing)
 # and add compiler flags with
@@ -15,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 src="$root/test/fixtures/src"
 out="$root/test/fixtures/bin"
-CFLAGS_COMMON="-static -O2 -s -Wall -Wextra -fno-ident"
+CFLAGS_COMMON="-O2 -s -Wall -Wextra -fno-ident"
 
 need() { command -v "$1" >/dev/null || { echo "build-fixtures: $1 not found; run 'make setup'" >&2; exit 1; }; }
 need gcc
@@ -28,20 +29,21 @@ if [ $# -gt 0 ]; then names=("$@"); else
   done
 fi
 
-mkdir -p "$out/musl" "$out/glibc" "$out/glibc-i386"
+mkdir -p "$out/musl" "$out/glibc" "$out/glibc-i386" "$out/glibc-dyn"
 built=0
 for name in "${names[@]}"; do
   file="$src/$name.c"
   [ -f "$file" ] || { echo "build-fixtures: no $file" >&2; exit 1; }
   targets="$(sed -n 's/.*lxbrand-fixture-targets:[[:space:]]*\([a-z0-9 -]*\).*/\1/p' "$file" | head -1)"
-  targets="${targets:-musl glibc glibc-i386}"
+  targets="${targets:-musl glibc glibc-i386 glibc-dyn}"
   extra="$(sed -n 's/.*lxbrand-fixture-cflags:[[:space:]]*//p' "$file" | head -1 | sed 's/[[:space:]]*\*\/.*$//')"
   for t in $targets; do
     case "$t" in
       none) continue ;;
-      musl) cc=(musl-gcc) ;;
-      glibc) cc=(gcc) ;;
-      glibc-i386) cc=(gcc -m32) ;;
+      musl) cc=(musl-gcc -static) ;;
+      glibc) cc=(gcc -static) ;;
+      glibc-i386) cc=(gcc -m32 -static) ;;
+      glibc-dyn) cc=(gcc) ;;
       *) echo "build-fixtures: $name: unknown target '$t'" >&2; exit 1 ;;
     esac
     # shellcheck disable=SC2086
@@ -51,4 +53,4 @@ for name in "${names[@]}"; do
     built=$((built + 1))
   done
 done
-echo "build-fixtures: $built binaries in test/fixtures/bin/{musl,glibc,glibc-i386}"
+echo "build-fixtures: $built binaries in test/fixtures/bin/{musl,glibc,glibc-i386,glibc-dyn}"

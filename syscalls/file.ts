@@ -220,16 +220,19 @@ const lseek: Handler = (t, [fd, off, whence]) => {
 const VALID_OPEN = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC |
   O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
 
-export function openFile(t: Task, path: string, flags: number, mode: number): number {
+export function openFile(t: Task, path: string, flags: number, mode: number): number | Promise<number> {
   const p = t.proc;
   flags &= VALID_OPEN;   // open(2) ignores unknown flags
-  const f = t.kernel.vfs.open(p, path, flags, mode);
-  try {
-    return p.fds.alloc(f, !!(flags & O_CLOEXEC), p.limit(RLIMIT_NOFILE));
-  } catch (e) {
-    f.unref();
-    throw e;
-  }
+  const install = (f: OpenFile): number => {
+    try {
+      return p.fds.alloc(f, !!(flags & O_CLOEXEC), p.limit(RLIMIT_NOFILE));
+    } catch (e) {
+      f.unref();
+      throw e;
+    }
+  };
+  const f = t.kernel.vfs.open(p, path, flags, mode, t);    // a FIFO may wait for its other end
+  return f instanceof Promise ? f.then(install) : install(f);
 }
 
 const open: Handler = (t, [path, flags, mode]) => openFile(t, atPath(t, -100, readPath(t, path)), flags, mode);
@@ -471,7 +474,8 @@ const truncate: Handler = (t, [path, len]) => {
 const fsync: Handler = (t, [fd]) => {
   const f = t.proc.fds.get(fd);
   if (f.flags & O_PATH) throw new Errno(EBADF);
-  if (f instanceof HostFile && (f.kind === 'file' || f.kind === 'dir')) { f.sync(); return 0; }
+  // files with a name sync (tmpfs: nothing to do); pipes, sockets and streams cannot
+  if (f.inode && !(f instanceof HostFile && f.kind !== 'file' && f.kind !== 'dir')) { f.sync(); return 0; }
   throw new Errno(EINVAL);
 };
 

@@ -1,10 +1,11 @@
 // Path calls: stat family, access, cwd, directories, links, rename, modes, times, umask.
 
-import { Errno, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE, EISDIR, EPERM } from '../kernel/errno.js';
+import { Errno, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE, EISDIR, EPERM, ENOSYS } from '../kernel/errno.js';
+import type { StatFs } from '../kernel/fs/inode.js';
 import type { Stat } from '../kernel/host.js';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_FOLLOW,
-  AT_SYMLINK_NOFOLLOW, O_PATH, S_IFDIR, S_IFLNK, S_IFMT, STATX__RESERVED, STATX_BASIC_STATS, STATX_BTIME,
+  AT_SYMLINK_NOFOLLOW, O_PATH, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, STATX__RESERVED, STATX_BASIC_STATS, STATX_BTIME,
   STATX_MNT_ID,
 } from '../kernel/linux.js';
 import type { Task } from '../kernel/process.js';
@@ -173,14 +174,13 @@ const renameat2: Handler = (t, [od, o, nd, n, flags]) => renameAt(t, od, o, nd, 
 function readlinkAt(t: Task, dirfd: number, pathAddr: number, buf: number, size: number): number {
   const path = readPath(t, pathAddr, true);
   if (size <= 0) throw new Errno(EINVAL);
-  let abs: string;
+  let target: string;
   if (path === '') {
     if (dirfd === AT_FDCWD) throw new Errno(ENOENT);
     const f = t.proc.fds.get(dirfd);
-    if (!(f.flags & O_PATH)) throw new Errno(ENOENT);
-    abs = f.path;
-  } else abs = atPath(t, dirfd, path);
-  const target = t.kernel.vfs.readlink(t.proc, abs);
+    if (!f.inode || !f.inode.isLink) throw new Errno(ENOENT);
+    target = f.inode.readlink(t.proc);
+  } else target = t.kernel.vfs.readlink(t.proc, atPath(t, dirfd, path));
   const n = Math.min(size, target.length);
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = target.charCodeAt(i);
@@ -203,9 +203,12 @@ const symlinkat: Handler = (t, [target, dirfd, path]) => {
 
 function linkAt(t: Task, od: number, o: number, nd: number, n: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) throw new Errno(EINVAL);
-  const from = atPath(t, od, readPath(t, o, (flags & AT_EMPTY_PATH) !== 0));
+  const src = readPath(t, o, (flags & AT_EMPTY_PATH) !== 0);
   const to = atPath(t, nd, readPath(t, n));
-  t.kernel.vfs.link(t.proc, from, to);
+  if (src === '') {
+    const f = t.proc.fds.get(od);
+    t.kernel.vfs.linkLoc(t.proc, t.kernel.vfs.fileLoc(f), to);
+  } else t.kernel.vfs.link(t.proc, atPath(t, od, src), to, (flags & AT_SYMLINK_FOLLOW) !== 0);
   return 0;
 }
 const link: Handler = (t, [o, n]) => linkAt(t, AT_FDCWD, o, AT_FDCWD, n, 0);
@@ -228,7 +231,8 @@ const fchmodat2: Handler = (t, [dirfd, path, mode, flags]) => {
 const fchmod: Handler = (t, [fd, mode]) => {
   const f = t.proc.fds.get(fd);
   if (f.flags & O_PATH) throw new Errno(EBADF);
-  t.kernel.vfs.chmod(t.proc, f.path, mode);
+  if (!f.inode) return 0;          // pipes and streams: no stored mode to change
+  t.kernel.vfs.chmodLoc(t.proc, t.kernel.vfs.fileLoc(f), mode);
   return 0;
 };
 
@@ -241,7 +245,9 @@ const lchown: Handler = (t, [path, uid, gid]) => chownAt(t, atPath(t, AT_FDCWD, 
 const fchown: Handler = (t, [fd, uid, gid]) => {
   const f = t.proc.fds.get(fd);
   if (f.flags & O_PATH) throw new Errno(EBADF);
-  return chownAt(t, f.path, uid, gid, true);
+  if (!f.inode) return 0;
+  t.kernel.vfs.chownLoc(t.proc, t.kernel.vfs.fileLoc(f), uid, gid);
+  return 0;
 };
 const fchownat: Handler = (t, [dirfd, path, uid, gid, flags]) => {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(EINVAL);
@@ -254,14 +260,14 @@ const UTIME_NOW = (1 << 30) - 1, UTIME_OMIT = (1 << 30) - 2;
 
 const utimensat: Handler = (t, [dirfd, path, times, flags]) => {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(EINVAL);
-  let abs: string;
+  let abs: string | null = null;
   if (path === 0) {
     if (dirfd === AT_FDCWD) throw new Errno(EFAULT);
-    abs = t.proc.fds.get(dirfd).path;
   } else {
     const p = readPath(t, path, (flags & AT_EMPTY_PATH) !== 0);
-    abs = p === '' ? t.proc.fds.get(dirfd).path : atPath(t, dirfd, p);
+    if (p !== '') abs = atPath(t, dirfd, p);
   }
+  let explicit = false;
   const [s, ns] = t.kernel.host.clock.realtime();
   let at: [number, number] | null = [s, ns], mt: [number, number] | null = [s, ns];
   if (times !== 0) {
@@ -282,11 +288,58 @@ const utimensat: Handler = (t, [dirfd, path, times, flags]) => {
     const ca = conv(a), cm = conv(m);
     if (ca === undefined || cm === undefined) throw new Errno(EINVAL);
     at = ca; mt = cm;
+    explicit = (a[1] !== UTIME_NOW && a[1] !== UTIME_OMIT) || (m[1] !== UTIME_NOW && m[1] !== UTIME_OMIT);
     if (!at && !mt) return 0;
   }
-  t.kernel.vfs.utimes(t.proc, abs, at, mt, !(flags & AT_SYMLINK_NOFOLLOW));
+  const vfs = t.kernel.vfs;
+  if (abs === null) {
+    const f = t.proc.fds.get(dirfd);
+    if (!f.inode) return 0;
+    vfs.utimesLoc(t.proc, vfs.fileLoc(f), at, mt, explicit);
+  } else vfs.utimes(t.proc, abs, at, mt, !(flags & AT_SYMLINK_NOFOLLOW), explicit);
   return 0;
 };
+
+// ---- statfs, mknod -----------------------------------------------------------------------------------
+
+/** struct statfs: native words (8 bytes on x86-64, 4 on i386), fsid as two ints, 4 spare words. */
+function writeStatfs(t: Task, addr: number, s: StatFs): void {
+  const w = t.proc.mode64 ? 8 : 4;
+  const b = new Uint8Array(w * 10 + 8 + w * 4);
+  const dv = new DataView(b.buffer);
+  let o = 0;
+  const word = (v: number) => {
+    if (w === 8) { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 2 ** 32) >>> 0, true); }
+    else dv.setUint32(o, Math.min(v, 0xffffffff) >>> 0, true);
+    o += w;
+  };
+  word(s.type); word(s.bsize); word(s.blocks); word(s.bfree); word(s.bavail); word(s.files); word(s.ffree);
+  dv.setInt32(o, s.fsid[0], true); dv.setInt32(o + 4, s.fsid[1], true); o += 8;
+  word(s.namelen); word(s.frsize); word(s.flags);
+  t.mem.writeBytes(addr, b);
+}
+
+const statfs: Handler = (t, [path, buf]) => {
+  writeStatfs(t, buf, t.kernel.vfs.statfs(t.proc, atPath(t, AT_FDCWD, readPath(t, path))));
+  return 0;
+};
+const fstatfs: Handler = (t, [fd, buf]) => {
+  const f = t.proc.fds.get(fd);
+  if (!f.inode || !f.mnt) throw new Errno(ENOSYS);
+  writeStatfs(t, buf, t.kernel.vfs.statfsOf({ mnt: f.mnt }));
+  return 0;
+};
+
+function mknodAt(t: Task, dirfd: number, path: number, mode: number, dev: number): number {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) throw new Errno(EPERM);
+  if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) throw new Errno(EINVAL);
+  // dev is the user's new_encode_dev value; keep it in the glibc makedev layout kernel Stats use
+  t.kernel.vfs.mknod(t.proc, atPath(t, dirfd, readPath(t, path)), mode, dev);
+  return 0;
+}
+const mknod: Handler = (t, [path, mode, dev]) => mknodAt(t, AT_FDCWD, path, mode, dev);
+const mknodat: Handler = (t, [dirfd, path, mode, dev]) => mknodAt(t, dirfd, path, mode, dev);
 
 const umask: Handler = (t, [mask]) => {
   const old = t.proc.umask;
@@ -298,6 +351,7 @@ export const fsCalls: Record<string, Handler> = {
   stat, lstat, fstat, newfstatat, statx, access, faccessat, faccessat2, getcwd, chdir, fchdir, chroot,
   mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat, renameat2, readlink, readlinkat, symlink, symlinkat,
   link, linkat, chmod, fchmod, fchmodat, fchmodat2, chown, lchown, fchown, fchownat, utimensat, umask,
+  statfs, fstatfs, mknod, mknodat,
 };
 
 export { readCStr };

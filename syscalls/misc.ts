@@ -1,5 +1,5 @@
 // Calls whose whole story is short: a single-threaded futex, privileged calls a zone refuses,
-// calls Linux itself answers with ENOSYS, extended attributes (none), sync.
+// calls Linux itself answers with ENOSYS, sync.
 
 import { Errno, EAGAIN, EBADF, EINVAL, ENOMEM, ENOSYS, EOPNOTSUPP, EPERM, ETIMEDOUT } from '../kernel/errno.js';
 import { AT_FDCWD } from '../kernel/linux.js';
@@ -52,16 +52,6 @@ export const eperm: Handler = () => { throw new Errno(EPERM); };
 /** What Linux itself answers (sys_ni_syscall). */
 export const enosys: Handler = () => { throw new Errno(ENOSYS); };
 
-/** No file system here stores extended attributes. */
-const pathXattr = (follow: boolean): Handler => (t, [path]) => {
-  t.kernel.vfs.stat(t.proc, atPath(t, AT_FDCWD, readPath(t, path)), follow);
-  throw new Errno(EOPNOTSUPP);
-};
-const fdXattr: Handler = (t, [fd]) => {
-  t.proc.fds.get(fd);
-  throw new Errno(EOPNOTSUPP);
-};
-
 const sync: Handler = () => 0;
 const syncfs: Handler = (t, [fd]) => { t.proc.fds.get(fd); return 0; };
 const readahead: Handler = (t, [fd]) => {
@@ -93,7 +83,7 @@ function utimesCommon(t: Task, dirfd: number, path: number, times: number): numb
   } else {
     at = mt = t.kernel.host.clock.realtime();
   }
-  t.kernel.vfs.utimes(t.proc, abs, at, mt, true);
+  t.kernel.vfs.utimes(t.proc, abs, at, mt, true, times !== 0);
   return 0;
 }
 const utimes: Handler = (t, [path, times]) => utimesCommon(t, AT_FDCWD, path, times);
@@ -105,7 +95,7 @@ const utime: Handler = (t, [path, times]) => {
     at = [(t.mem.read32(times + 4) >>> 0) * 2 ** 32 + (t.mem.read32(times) >>> 0), 0];
     mt = [(t.mem.read32(times + 12) >>> 0) * 2 ** 32 + (t.mem.read32(times + 8) >>> 0), 0];
   } else at = mt = t.kernel.host.clock.realtime();
-  t.kernel.vfs.utimes(t.proc, abs, at, mt, true);
+  t.kernel.vfs.utimes(t.proc, abs, at, mt, true, times !== 0);
   return 0;
 };
 
@@ -115,9 +105,7 @@ const memfd_create: Handler = (t, [name]) => {
 };
 
 export const miscCalls: Record<string, Handler> = {
-  futex, setxattr: pathXattr(true), lsetxattr: pathXattr(false), fsetxattr: fdXattr, getxattr: pathXattr(true),
-  lgetxattr: pathXattr(false), fgetxattr: fdXattr, listxattr: pathXattr(true), llistxattr: pathXattr(false),
-  flistxattr: fdXattr, removexattr: pathXattr(true), lremovexattr: pathXattr(false), fremovexattr: fdXattr, sync, syncfs, readahead, mincore, utimes, futimesat, utime,
+  futex, sync, syncfs, readahead, mincore, utimes, futimesat, utime,
 };
 
 void memfd_create; void EBADF;

@@ -15,7 +15,7 @@ import {
   ARCH_SET_CPUID, ARCH_SET_FS, ARCH_SET_GS, NR_OPEN, RLIMIT_NOFILE, RLIM_NLIMITS, RUSAGE_CHILDREN, RUSAGE_SELF,
   RUSAGE_THREAD, USER_HZ,
 } from '../kernel/linux.js';
-import type { Process, Rlimit, Task } from '../kernel/process.js';
+import { AFFINITY_CPUS, type Process, type Rlimit, type Task } from '../kernel/process.js';
 import { encode, get64, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf, atPath, put32, put64, readCStr, readPath } from './util.js';
@@ -375,8 +375,8 @@ const times: Handler = (t, [buf]) => {
 
 // ---- scheduling ---------------------------------------------------------------------------------------
 
-/** The zone runs its threads on one host thread: it has one CPU. */
-export const NR_CPUS = 1;
+/** The zone runs its threads on one host thread: they may run on CPU 0 only. */
+export const NR_CPUS = AFFINITY_CPUS;
 
 const sched_yield: Handler = () => 0;
 

@@ -8,6 +8,7 @@
 
 import { fileCalls } from './file.js';
 import { fsCalls } from './fs.js';
+import { xattrCalls } from './xattr.js';
 import { infoCalls } from './info.js';
 import { eperm, enosys, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
@@ -20,7 +21,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler, SyscallEntry } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls,
 };
 const PRIV = 'privileged: a zone holds no CAP_SYS_ADMIN/CAP_SYS_TIME/...; always EPERM';
 const LINUX_ENOSYS = Symbol('ENOSYS on Linux too');
@@ -30,7 +31,7 @@ type Row = [number, string, Handler] | [number, string, Handler, string] | [numb
 const ROWS: Row[] = [
   [0, 'read', H.read],
   [1, 'write', H.write],
-  [2, 'open', H.open, 'O_TMPFILE is not supported; files come from the host tree'],
+  [2, 'open', H.open, 'O_TMPFILE is not supported (EOPNOTSUPP)'],
   [3, 'close', H.close],
   [4, 'stat', H.stat],
   [5, 'fstat', H.fstat],
@@ -161,12 +162,12 @@ const ROWS: Row[] = [
   [130, 'rt_sigsuspend', H.rt_sigsuspend],
   [131, 'sigaltstack', H.sigaltstack],
   [132, 'utime', H.utime],
-  [133, 'mknod', 'VFS issue: needs the kernel-owned file-system tree'],
+  [133, 'mknod', H.mknod, 'device nodes and FIFOs on tmpfs; a host directory (hostfs) takes regular files only: EPERM'],
   [134, 'uselib', LINUX_ENOSYS],
   [135, 'personality', H.personality],
   [136, 'ustat', 'VFS issue: needs the kernel-owned file-system tree'],
-  [137, 'statfs', 'VFS issue: needs the kernel-owned file-system tree'],
-  [138, 'fstatfs', 'VFS issue: needs the kernel-owned file-system tree'],
+  [137, 'statfs', H.statfs, 'a host directory reports its type magic but no block counts (the Node adapter has no statfs)'],
+  [138, 'fstatfs', H.fstatfs, 'a host directory reports its type magic but no block counts (the Node adapter has no statfs)'],
   [139, 'sysfs', 'VFS issue: needs the kernel-owned file-system tree'],
   [140, 'getpriority', H.getpriority, 'nice values are recorded, not applied'],
   [141, 'setpriority', H.setpriority, 'nice values are recorded, not applied'],
@@ -216,18 +217,18 @@ const ROWS: Row[] = [
   [185, 'security', LINUX_ENOSYS],
   [186, 'gettid', H.gettid],
   [187, 'readahead', H.readahead],
-  [188, 'setxattr', H.setxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [189, 'lsetxattr', H.lsetxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [190, 'fsetxattr', H.fsetxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [191, 'getxattr', H.getxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [192, 'lgetxattr', H.lgetxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [193, 'fgetxattr', H.fgetxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [194, 'listxattr', H.listxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [195, 'llistxattr', H.llistxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [196, 'flistxattr', H.flistxattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [197, 'removexattr', H.removexattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [198, 'lremovexattr', H.lremovexattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
-  [199, 'fremovexattr', H.fremovexattr, 'no file system here stores extended attributes: EOPNOTSUPP'],
+  [188, 'setxattr', H.setxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [189, 'lsetxattr', H.lsetxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [190, 'fsetxattr', H.fsetxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [191, 'getxattr', H.getxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [192, 'lgetxattr', H.lgetxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [193, 'fgetxattr', H.fgetxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [194, 'listxattr', H.listxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [195, 'llistxattr', H.llistxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [196, 'flistxattr', H.flistxattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [197, 'removexattr', H.removexattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [198, 'lremovexattr', H.lremovexattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
+  [199, 'fremovexattr', H.fremovexattr, 'tmpfs stores user.* and trusted.*; host directories store none (no xattr in the Node adapter: EOPNOTSUPP/ENODATA)'],
   [200, 'tkill', H.tkill],
   [201, 'time', H.time],
   [202, 'futex', H.futex, 'no threads yet: WAKE wakes nobody, WAIT returns only by timeout'],
@@ -285,9 +286,9 @@ const ROWS: Row[] = [
   [254, 'inotify_add_watch', 'VFS issue: needs the kernel-owned file-system tree'],
   [255, 'inotify_rm_watch', 'VFS issue: needs the kernel-owned file-system tree'],
   [256, 'migrate_pages', 'NUMA memory policy: not modelled (one node)'],
-  [257, 'openat', H.openat, 'O_TMPFILE is not supported; files come from the host tree'],
+  [257, 'openat', H.openat, 'O_TMPFILE is not supported (EOPNOTSUPP)'],
   [258, 'mkdirat', H.mkdirat],
-  [259, 'mknodat', 'VFS issue: needs the kernel-owned file-system tree'],
+  [259, 'mknodat', H.mknodat, 'device nodes and FIFOs on tmpfs; a host directory (hostfs) takes regular files only: EPERM'],
   [260, 'fchownat', H.fchownat],
   [261, 'futimesat', H.futimesat],
   [262, 'newfstatat', H.newfstatat],

@@ -1,5 +1,6 @@
-// Every fixture program in test/fixtures/src, built static against musl and glibc
-// (test/fixtures/bin/{musl,glibc}/NAME), runs natively and under bin/lxrun; stdout, stderr and the
+// Every fixture program in test/fixtures/src, built static against musl and glibc and dynamically
+// against Debian's glibc (test/fixtures/bin/{musl,glibc,glibc-dyn}/NAME: the last one goes through
+// PT_INTERP, ld.so and the vDSO), runs natively and under bin/lxrun; stdout, stderr and the
 // exit status must be equal. The native run in the same test is the only source of expected output.
 
 import { test } from 'node:test';
@@ -56,7 +57,7 @@ const FIXTURES: Fixture[] = [
   { name: 'sortbench', args: ['100000'] },
 ];
 
-const LIBCS = ['musl', 'glibc'] as const;
+const LIBCS = ['musl', 'glibc', 'glibc-dyn'] as const;
 
 test('fixture binaries are built and committed', () => {
   const missing = FIXTURES.flatMap((f) => LIBCS.map((l) => join(FIXTURE_BIN, l, f.name))).filter((p) => !isExecutableFile(p));

@@ -20,7 +20,7 @@ import {
   ET_DYN, ET_EXEC, PT_NULL, NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0,
   AT_PHDR, AT_ENTRY, AT_BASE, AT_RANDOM, AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ, AT_SYSINFO_EHDR,
   AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE, AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN, AT_PLATFORM,
-  AT_EXECFN, AT_PHNUM, AT_PHENT, AT_PAGESZ, AT_NULL, AT_SYSINFO,
+  AT_EXECFN, AT_PHNUM, AT_PHENT, AT_PAGESZ, AT_NULL, AT_SYSINFO, mapVdso,
 } from '../loader/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -236,31 +236,16 @@ function nativeAuxv(n: Native, W: 4 | 8): Map<number, number> {
 
 const memOf = (): AddressSpace => new AddressSpace(defaultPool());
 
-/**
- * Maps a stand-in vDSO of the native size ([vvar*] pages then [vdso]) where the loader's hook
- * is told to, top-down; returns what Linux announced as AT_SYSINFO_EHDR relative to that. Since
- * the stack bytes are compared with the native ones, this checks that the loader calls the hook
- * at the point Linux maps its vDSO (after the program and interpreter).
- */
-function nativeVdso(n: Native): LoadRequest['setupVdso'] {
-  const vdso = n.maps.find((m) => m.path === '[vdso]');
-  const vvar = n.maps.filter((m) => m.path.startsWith('[vvar')).map((m) => m.start);
-  if (!vdso) return undefined;
-  const lo = Math.min(vdso.start, ...vvar);
-  return (mem) => {
-    const at = mem.findFree(vdso.end - lo);
-    mem.map(at, vdso.start - lo, PROT_READ, 0, '[vvar]');
-    mem.map(at + (vdso.start - lo), vdso.end - vdso.start, PROT_READ | PROT_EXEC, 0, '[vdso]');
-    return { base: at + (vdso.start - lo) };
-  };
-}
-
 /** A LoadRequest using the inputs the native kernel had (taken from its auxv). */
 function requestLike(n: Native, mem: AddressSpace, path: string, interp?: string): LoadRequest {
   const aux = nativeAuxv(n, 8);
   const randOff = aux.get(AT_RANDOM)! - n.sp;
   return {
-    setupVdso: nativeVdso(n),
+    // The real vDSO mapper, as kernel/exec.ts passes it. The stack is compared byte for byte with
+    // the native one, so AT_SYSINFO_EHDR must land where Linux put its vDSO: that checks the hook
+    // runs when Linux maps the vDSO (after the program and interpreter) and that [vvar],
+    // [vvar_vclock] and [vdso] have Linux's sizes (the layout test compares those lines too).
+    setupVdso: (m, mode64) => mapVdso(m, mode64),
     mem, exe: { bytes: new Uint8Array(readFileSync(path)), path },
     interp: interp ? { bytes: new Uint8Array(readFileSync(interp)), path: realpathSync(interp) } : undefined,
     argv: [path, ...ARGS], envp: Object.entries(ENV).map(([k, v]) => `${k}=${v}`), execfn: path,
@@ -360,6 +345,11 @@ for (const [name, cc, flags, dynamic] of NATIVE) {
         const ld = n.maps.find((m) => m.path === realpathSync(exe.interp!))!;
         assert.equal(res.interpBase, ld.start, 'AT_BASE');
       }
+      // The vDSO and its data pages: same addresses, sizes and permissions as Linux's.
+      const special = (l: MapLine[]) => l.filter((m) => /^\[(vvar|vvar_vclock|vdso)\]$/.test(m.path));
+      assert.equal(special(n.maps).length, 3, 'native [vvar], [vvar_vclock], [vdso]');
+      assert.deepEqual(special(ourMaps(mem)), special(n.maps), '[vvar], [vvar_vclock], [vdso]');
+      assert.equal(res.auxv.find(([k]) => k === AT_SYSINFO_EHDR)![1], special(n.maps)[2].start, 'AT_SYSINFO_EHDR');
     } finally {
       mem.destroy();
     }
