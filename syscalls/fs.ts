@@ -34,15 +34,21 @@ export function devSplit(dev: number): [number, number] {
   return [((lo >>> 8) & 0xfff) | (hi & 0xfffff000), (lo & 0xff) | ((lo >>> 12) & 0xfffff00)];
 }
 
-/** stat of (dirfd, path) with AT_EMPTY_PATH / AT_SYMLINK_NOFOLLOW. */
-function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
+/** stat of (dirfd, path) with AT_EMPTY_PATH / AT_SYMLINK_NOFOLLOW, and the mount it is on. */
+function statAtMnt(t: Task, dirfd: number, pathAddr: number, flags: number): { st: Stat; mntId: number } {
   const empty = (flags & AT_EMPTY_PATH) !== 0;
   const path = pathAddr === 0 && empty ? '' : readPath(t, pathAddr, empty);
-  if (path === '') {
-    if (dirfd === AT_FDCWD) return t.kernel.vfs.stat(t.proc, t.proc.cwd, true);
-    return t.proc.fds.get(dirfd).stat();
+  const vfs = t.kernel.vfs;
+  if (path === '' && dirfd !== AT_FDCWD) {
+    const f = t.proc.fds.get(dirfd);
+    return { st: f.stat(), mntId: f.mnt ? f.mnt.id : ANON_MNT_ID };
   }
-  return t.kernel.vfs.stat(t.proc, atPath(t, dirfd, path), !(flags & AT_SYMLINK_NOFOLLOW));
+  const loc = vfs.resolve(t.proc, path === '' ? t.proc.cwd : atPath(t, dirfd, path), path === '' || !(flags & AT_SYMLINK_NOFOLLOW));
+  return { st: loc.inode.stat(), mntId: loc.mnt.id };
+}
+
+function statAt(t: Task, dirfd: number, pathAddr: number, flags: number): Stat {
+  return statAtMnt(t, dirfd, pathAddr, flags).st;
 }
 
 const stat: Handler = (t, [path, buf]) => { writeStat(t, buf, statAt(t, AT_FDCWD, path, 0)); return 0; };
@@ -54,14 +60,14 @@ const newfstatat: Handler = (t, [dirfd, path, buf, flags]) => {
   return 0;
 };
 
-/** A fixed mount id for the host tree (statx STATX_MNT_ID). */
-const MNT_ID = 1;
+/** The mount id pipes and other nameless files show (Linux: the internal pipefs/anon mount). */
+const ANON_MNT_ID = 15;
 
 const statx: Handler = (t, [dirfd, path, flags, mask, buf]) => {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) throw new Errno(EINVAL);
   if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE) throw new Errno(EINVAL);
   if (mask & STATX__RESERVED) throw new Errno(EINVAL);
-  const st = statAt(t, dirfd, path, flags);
+  const { st, mntId } = statAtMnt(t, dirfd, path, flags);
   const [rmaj, rmin] = devSplit(st.rdev);
   const [dmaj, dmin] = devSplit(st.dev);
   const hasBtime = st.btimeSec !== undefined;
@@ -73,7 +79,7 @@ const statx: Handler = (t, [dirfd, path, flags, mask, buf]) => {
     atime_sec: st.atimeSec, atime_nsec: st.atimeNsec,
     btime_sec: hasBtime ? st.btimeSec : 0, btime_nsec: hasBtime ? st.btimeNsec : 0,
     ctime_sec: st.ctimeSec, ctime_nsec: st.ctimeNsec, mtime_sec: st.mtimeSec, mtime_nsec: st.mtimeNsec,
-    rdev_major: rmaj, rdev_minor: rmin, dev_major: dmaj, dev_minor: dmin, mnt_id: MNT_ID,
+    rdev_major: rmaj, rdev_minor: rmin, dev_major: dmaj, dev_minor: dmin, mnt_id: mntId,
   }));
   return 0;
 };
