@@ -71,3 +71,31 @@ test('escape attempts from a zone root fail exactly as they do inside chroot(8)'
   if (native.stdout.toString().includes('SECRET')) fail('the native oracle read the secret: the test is wrong');
   if (lx.stdout.toString().includes('SECRET')) fail('lxrun read a file outside the root');
 });
+
+// /proc/self/root and /proc/self/cwd are magic links to the zone's root and cwd: following them and
+// then ".." must stay inside. Natively: chroot with a proc mounted inside (a private mount namespace).
+const PROC_SCRIPT = [
+  'readlink /proc/self/root',
+  'ls /proc/self/root/ | sort',
+  'ls /proc/self/root/../../.. | sort',
+  'cat /proc/self/root/../secret.txt',
+  'cd /data && readlink /proc/self/cwd && ls /proc/self/cwd/../../ | sort',
+  'cat /proc/self/cwd/../../secret.txt',
+].join('; echo "--- $?"; ') + '; echo "--- $?"';
+
+test('/proc/self/root and /proc/self/cwd lead nowhere outside the zone (as in chroot with /proc)', { skip: !canRun && 'needs root and busybox-static' }, async (t) => {
+  const env = baseEnv({ PATH: '/bin' });
+  const argv = ['/bin/busybox', 'sh', '-c', PROC_SCRIPT];
+  const nativeRoot = join(outer, 'native-proc-root');
+  await runCommand(['cp', '-a', root, nativeRoot], { env, timeoutMs: 30_000 });
+  const inner = `mount -t proc proc ${nativeRoot}/proc && exec /usr/sbin/chroot ${nativeRoot} "$@"`;
+  const native = await runCommand(['/usr/bin/unshare', '-m', '/bin/sh', '-c', inner, 'sh', ...argv], { env, cwd: '/', timeoutMs: 30_000 });
+  if (native.status === null || /mount|unshare/.test(native.stderr.toString()) && !native.stdout.length) {
+    t.skip(`this machine cannot mount proc in a private namespace: ${native.stderr.toString().trim()}`);
+    return;
+  }
+  const lx = await runCommand([LXRUN, '--root', root, ...argv], { env, cwd: '/', timeoutMs: lxrunTimeoutMs(60_000) });
+  const diff = differences({ native, lxrun: lx });
+  if (diff) fail(diff);
+  if (lx.stdout.toString().includes('SECRET')) fail('lxrun read a file outside the root');
+});

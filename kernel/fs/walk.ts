@@ -101,7 +101,9 @@ export class PathWalker {
         if (++st.links > MAXSYMLINKS) throw new Errno(ELOOP);
         const magic = next.inode.magic(p);
         if (magic) {
-          st.stack.push(this.jump(p, st, magic));
+          // the walk goes on from the target as if it had been reached from the root (nd_jump_link):
+          // ".." after /proc/self/root stays at the root
+          st.stack = this.jump(p, st, magic);
           continue;
         }
         const target = next.inode.readlink(p);
@@ -116,17 +118,25 @@ export class PathWalker {
     }
   }
 
-  /** Where a magic link leads (nd_jump_link): an open file's own location, or a walked path. */
-  private jump(p: Process, st: WalkState, t: { file?: OpenFile; path?: string }): Loc {
+  /** Where a magic link leads (nd_jump_link), as the chain of directories from the root to it. */
+  private jump(p: Process, st: WalkState, t: { file?: OpenFile; path?: string }): Loc[] {
+    const root = this.rootOf(p);
     if (t.file) {
       const f = t.file;
-      if (f.inode && f.mnt) return { mnt: f.mnt, inode: f.inode, path: f.path };
-      return { mnt: this.rootOf(p).mnt, inode: new AnonInode(f), path: f.path };
+      if (!f.inode || !f.mnt) return [root, { mnt: root.mnt, inode: new AnonInode(f), path: f.path }];
+      // the file's own chain, when its name still leads to it; else the file alone under the root
+      try {
+        const inner: WalkState = { stack: [root], links: 0 };
+        this.walk(p, inner, components(f.path), false);
+        const end = inner.stack[inner.stack.length - 1];
+        if (end.inode.same(f.inode)) return inner.stack;
+      } catch { /* renamed or removed since it was opened */ }
+      return [root, { mnt: f.mnt, inode: f.inode, path: f.path }];
     }
-    const inner: WalkState = { stack: [this.rootOf(p)], links: st.links };
+    const inner: WalkState = { stack: [root], links: st.links };
     this.walk(p, inner, components(t.path ?? '/'), true);
     st.links = inner.links;
-    return inner.stack[inner.stack.length - 1];
+    return inner.stack;
   }
 }
 
