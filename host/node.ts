@@ -303,7 +303,9 @@ export function nodeHost(opts: NodeHostOptions = {}): Host {
       yield: () => new Promise<void>((r) => setImmediate(r)),
       sleep: (ms) => delay(ms),
       after: (ms, fn) => {
-        const h = setTimeout(fn, ms);
+        // setTimeout turns anything past 2^31-1 ms into 1 ms; callers check their deadline when
+        // the timer fires and wait again, so a far one is reached in steps of 24.8 days
+        const h = setTimeout(fn, Math.min(ms, 0x7fffffff));
         return () => clearTimeout(h);
       },
     },

@@ -1,8 +1,10 @@
 // A process's file descriptor table: lowest-free allocation (observable, so exact), the
-// close-on-exec bit per descriptor, and the RLIMIT_NOFILE bound.
+// close-on-exec bit per descriptor, and the RLIMIT_NOFILE bound. The table is also the owner of
+// POSIX record locks (Linux's fl_owner = current->files; kernel/fs/locks.ts).
 
 import { Errno, EBADF, EMFILE } from './errno.js';
 import type { OpenFile } from './file.js';
+import { closePosix } from './fs/locks.js';
 
 export interface FdEntry { file: OpenFile; cloexec: boolean }
 
@@ -32,13 +34,14 @@ export class FdTable {
   install(fd: number, file: OpenFile, cloexec: boolean): void {
     const old = this.fds[fd];
     this.fds[fd] = { file, cloexec };
-    if (old) old.file.unref();
+    if (old) { closePosix(this, old.file); old.file.unref(); }
   }
 
   close(fd: number): void {
     const e = fd >= 0 ? this.fds[fd] : undefined;
     if (!e) throw new Errno(EBADF);
     this.fds[fd] = undefined;
+    closePosix(this, e.file);    // filp_close: this table's POSIX locks on the file go with any fd of it
     e.file.unref();
   }
 

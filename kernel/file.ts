@@ -7,7 +7,7 @@
 // Operations throw Errno (or HostError) on failure and return plain numbers on success.
 
 import type { Backing } from '../cpu/memory.js';
-import { Errno, EBADF, EINVAL, EISDIR, ENODEV, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW, EAGAIN, EPIPE, ERESTARTSYS } from './errno.js';
+import { Errno, EBADF, EINVAL, EISDIR, ENODEV, ENOTDIR, ENOTTY, EOPNOTSUPP, ESPIPE, EOVERFLOW, EAGAIN, EPIPE, ERESTARTSYS } from './errno.js';
 import type { Host, HostFdKind, Stat } from './host.js';
 import {
   O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE,
@@ -73,6 +73,9 @@ export abstract class OpenFile {
   /** The page source for mmap of this file. */
   backing(): Backing { throw new Errno(ENODEV); }
   truncate(_len: number): void { throw new Errno(EINVAL); }
+  /** fallocate(2) on a regular file, mode and range checked by the caller: files whose file system
+   *  has no ->fallocate (hostfs: Node offers none) answer EOPNOTSUPP. */
+  fallocate(_mode: number, _offset: number, _len: number): void { throw new Errno(EOPNOTSUPP); }
   sync(): void { /* nothing buffered */ }
   /** True when the file has a seekable position. */
   get seekable(): boolean { return false; }
@@ -81,8 +84,16 @@ export abstract class OpenFile {
   /** Called once the last reference is gone. */
   protected release(): void { /* nothing to free */ }
 
+  /** Set by kernel/fs/locks.ts once flock or OFD locks are taken through this description:
+   *  locks_remove_file drops them with the last reference (file.ts cannot import locks.ts). */
+  dropLocks: ((f: OpenFile) => void) | null = null;
+
   ref(): this { this.refs++; return this; }
-  unref(): void { if (--this.refs === 0) this.release(); }
+  unref(): void {
+    if (--this.refs !== 0) return;
+    if (this.dropLocks) this.dropLocks(this);
+    this.release();
+  }
 }
 
 /** Host writes to pipes and sockets complete one at a time, in the order the guest made them

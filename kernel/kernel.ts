@@ -15,7 +15,7 @@ import { Errno, EACCES, ENOENT } from './errno.js';
 import { FdTable } from './fdtable.js';
 import { HostFile, OpenFile } from './file.js';
 import { bstrToUtf8, Host } from './host.js';
-import { exitProcess, pgrpOrphaned } from './lifecycle.js';
+import { exitProcess, exitThread, pgrpOrphaned } from './lifecycle.js';
 import { O_RDONLY, O_RDWR, O_WRONLY, O_LARGEFILE, RLIMIT_STACK } from './linux.js';
 import { sweepMapped } from './mm.js';
 import { ExitInfo, Process, Task } from './process.js';
@@ -23,6 +23,7 @@ import { Signals } from './signals.js';
 import type { TraceHook } from './trace.js';
 import { TtyDevice } from './tty.js';
 import { runTask } from './run.js';
+import { Futexes } from './futex.js';
 import { Vfs } from './vfs.js';
 import { MountTable } from './fs/mount.js';
 import { PathWalker } from './fs/walk.js';
@@ -70,6 +71,9 @@ export interface SpawnOptions {
 export class Kernel {
   readonly host: Host;
   readonly procs = new Map<number, Process>();
+  /** Every live task by tid (a process's first task has tid = pid). */
+  readonly tasks = new Map<number, Task>();
+  readonly futexes = new Futexes();
   readonly hooks: TraceHook[] = [];
   private readonly reported = new Set<string>();
   private nextPid: number;
@@ -237,7 +241,7 @@ export class Kernel {
   }
 
   allocPid(): number {
-    while (this.procs.has(this.nextPid)) this.nextPid++;
+    while (this.procs.has(this.nextPid) || this.tasks.has(this.nextPid)) this.nextPid++;
     return this.nextPid++;
   }
 
@@ -249,8 +253,9 @@ export class Kernel {
   }
 
   /** The task starts running once the current one yields or blocks (never inside its syscall). */
-  private startTask(t: Task): void {
+  startTask(t: Task): void {
     this.running++;
+    this.tasks.set(t.tid, t);
     Promise.resolve().then(() => runTask(this, t)).then(() => this.taskEnded(t), (e) => {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       t.proc.killBy(6, { internal: `internal error: ${msg}` });
@@ -261,14 +266,20 @@ export class Kernel {
   private taskEnded(t: Task): void {
     this.running--;
     t.dead = true;
+    if (this.tasks.get(t.tid) === t) this.tasks.delete(t.tid);
     const p = t.proc;
-    if (p.tasks.every((x) => x.dead)) {
+    if (p.tasks.includes(t) && p.tasks.every((x) => x.dead)) {
       try {
         exitProcess(this, p);
       } catch (e) {
         this.log(`internal error at exit of pid ${p.pid}: ${e instanceof Error ? e.message : String(e)}`);
         p.resolveDone(p.exit ?? { status: 6, code: 134, signal: 6 });
       }
+      return;
+    }
+    // one thread of several is gone (exit, or killed by a sibling's execve)
+    try { exitThread(this, t); } catch (e) {
+      this.log(`internal error at exit of thread ${t.tid}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -371,8 +382,10 @@ export class Kernel {
     return false;
   }
 
-  /** Wakes futex waiters (threads are not modelled yet: nobody waits). */
-  futexWake(_mem: AddressSpace, _addr: number, _n: number): number { return 0; }
+  /** Wakes futex waiters on a word (clear_child_tid, robust lists): a shared futex key. */
+  futexWake(mem: AddressSpace, addr: number, n: number): number {
+    try { return this.futexes.wake(this.futexes.key(mem, addr, false), n); } catch { return 0; }
+  }
 
   /** Message text for a spawn failure (what lxrun prints after `lxrun: PROG: `). */
   static describeExecError(e: unknown): { message: string; status: number } | null {

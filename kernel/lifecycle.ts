@@ -7,8 +7,9 @@
 import { Cpu } from '../cpu/cpu.js';
 import type { AddressSpace } from '../cpu/memory.js';
 import { CpuState, RAX, RSP } from '../cpu/state.js';
-import { Errno, EINVAL, ENOSYS, EPERM } from './errno.js';
+import { Errno, EINVAL, EPERM } from './errno.js';
 import type { Image } from './exec.js';
+import { exitRobustList } from './futex.js';
 import type { OpenFile } from './file.js';
 import type { Kernel } from './kernel.js';
 import {
@@ -38,17 +39,59 @@ function putU32(mem: AddressSpace, addr: number, v: number): void {
   mem.write32(addr, v | 0);
 }
 
-/** copy_process + wake_up_new_task for the process forms of clone. Returns the child. */
-export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
+/** copy_process's checks of the flag combinations (both forms). */
+export function checkCloneFlags(a: CloneArgs): void {
   const flags = a.flags >>> 0;
-  const parent = t.proc;
   if ((flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) throw new Errno(EINVAL);
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) throw new Errno(EINVAL);
   if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) throw new Errno(EINVAL);
   if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) throw new Errno(EINVAL);
-  if (flags & CLONE_THREAD) throw new Errno(ENOSYS);          // threads: not modelled yet
   if (flags & CLONE_NEWANY) throw new Errno(EPERM);
   if (a.exitSignal < 0 || a.exitSignal > NSIG) throw new Errno(EINVAL);
+}
+
+/** A new CPU for a clone child: the parent's registers, RAX 0, the new stack and TLS. */
+function cloneCpu(t: Task, a: CloneArgs, mem: AddressSpace, mode64: boolean): Cpu {
+  const st = new CpuState(t.cpu.state.pool);
+  const cpu = new Cpu(st, mem, mode64);
+  st.copyFrom(t.cpu.state);
+  cpu.rip = t.cpu.rip;
+  cpu.fsBase = t.cpu.fsBase;
+  cpu.gsBase = t.cpu.gsBase;
+  cpu.setRegAddr(RAX, 0);
+  if (a.stack) cpu.setRegAddr(RSP, a.stack);
+  if (a.flags & CLONE_SETTLS) cpu.fsBase = a.tls;
+  return cpu;
+}
+
+/**
+ * copy_process for CLONE_THREAD: a new task in the caller's thread group, sharing memory, files,
+ * handlers and credentials; it starts running once the caller yields. Returns its tid.
+ */
+export function copyThread(k: Kernel, t: Task, a: CloneArgs): number {
+  checkCloneFlags(a);
+  const flags = a.flags >>> 0;
+  const p = t.proc;
+  if (p.exit) throw new Errno(4 /* EINTR: fatal_signal_pending */);
+  const tid = k.allocPid();
+  const nt = new Task(tid, p, cloneCpu(t, a, p.mem, p.mode64));
+  nt.sigmask = t.sigmask.clone();
+  if (t !== p.mainTask) nt.comm = t.comm;             // a new thread is named like its creator
+  nt.altstack = { sp: 0, size: 0, flags: 2 };         // a CLONE_VM child starts without one
+  nt.trapNr = t.trapNr; nt.errorCode = t.errorCode; nt.cr2 = t.cr2;
+  if (flags & CLONE_CHILD_SETTID) { try { putU32(p.mem, a.childTid, tid); } catch { /* ignored */ } }
+  if (flags & CLONE_CHILD_CLEARTID) nt.clearChildTid = a.childTid;
+  if (flags & CLONE_PARENT_SETTID) { try { putU32(p.mem, a.parentTid, tid); } catch { /* ignored */ } }
+  p.tasks.push(nt);
+  k.startTask(nt);
+  return tid;
+}
+
+/** copy_process + wake_up_new_task for the process forms of clone. Returns the child. */
+export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
+  checkCloneFlags(a);
+  const flags = a.flags >>> 0;
+  const parent = t.proc;
 
   const pid = k.allocPid();
   const shareVm = !!(flags & CLONE_VM);
@@ -81,16 +124,7 @@ export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
   if (shareVm) child.mapped = parent.mapped;
   else for (const f of parent.mapped) child.mapped.add(f.ref());
 
-  const st = new CpuState(t.cpu.state.pool);
-  const cpu = new Cpu(st, mem, parent.mode64);
-  st.copyFrom(t.cpu.state);
-  cpu.rip = t.cpu.rip;
-  cpu.fsBase = t.cpu.fsBase;
-  cpu.gsBase = t.cpu.gsBase;
-  cpu.setRegAddr(RAX, 0);
-  if (a.stack) cpu.setRegAddr(RSP, a.stack);
-  if (flags & CLONE_SETTLS) cpu.fsBase = a.tls;
-  const ct = new Task(pid, child, cpu);
+  const ct = new Task(pid, child, cloneCpu(t, a, mem, parent.mode64));
   ct.sigmask = t.sigmask.clone();
   // sigaltstack is kept by fork, cleared for a CLONE_VM child that is not a vfork (copy_process)
   ct.altstack = (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM ? { sp: 0, size: 0, flags: 2 } : { ...t.altstack };
@@ -122,9 +156,34 @@ function flushHandlers(p: Process): void {
   }
 }
 
+/**
+ * de_thread: the other threads of an exec'ing process end (without their exit-time writes to the
+ * old memory), and the exec'ing thread takes over the process id.
+ */
+function deThread(k: Kernel, t: Task): void {
+  const p = t.proc;
+  // they leave the group now (exec waits for them on Linux); their loops end at the next check
+  for (const o of [...p.tasks]) {
+    if (o === t) continue;
+    o.exiting = true;
+    o.clearChildTid = 0;
+    o.robustList = 0;
+    p.deadCpuMs += o.cpuMs;
+    p.tasks.splice(p.tasks.indexOf(o), 1);
+    if (k.tasks.get(o.tid) === o) k.tasks.delete(o.tid);
+    k.signals.wakeTask(o);
+  }
+  if (t.tid !== p.pid) {
+    if (k.tasks.get(t.tid) === t) k.tasks.delete(t.tid);
+    t.tid = p.pid;
+    k.tasks.set(p.pid, t);
+  }
+}
+
 /** begin_new_exec + start_thread: the process becomes the loaded image. */
 export function execImage(k: Kernel, t: Task, img: Image): void {
   const p = t.proc;
+  deThread(k, t);
   // exec_mm_release: clear_child_tid, and the vfork parent may go on
   mmRelease(k, t);
   k.memUnref(p, p.mem);
@@ -163,7 +222,7 @@ export function execImage(k: Kernel, t: Task, img: Image): void {
 /** mm_release: clear_child_tid (only when others share the memory) and the vfork completion. */
 export function mmRelease(k: Kernel, t: Task): void {
   if (t.clearChildTid) {
-    if (k.memUsers(t.proc.mem) > 1) {
+    if (k.memUsers(t.proc.mem) > 1 || t.proc.tasks.some((x) => x !== t && !x.dead)) {
       try { putU32(t.proc.mem, t.clearChildTid, 0); } catch { /* ignored */ }
       k.futexWake(t.proc.mem, t.clearChildTid, 1);
     }
@@ -234,13 +293,14 @@ function killOrphanedPgrp(k: Kernel, pgid: number, sid: number, parentOfGroup: P
  */
 export function exitProcess(k: Kernel, p: Process): void {
   if (p.state !== 'alive') return;
-  if (!p.exit) p.exit = { status: 0, code: 0 };
-  const t = p.mainTask;
+  if (!p.exit) {
+    const code = p.leaderExitCode ?? 0;
+    p.exit = { status: code << 8, code };
+  }
   k.cancelTimers(p);
-  if (t) mmRelease(k, t);
+  for (const task of p.tasks) releaseTask(k, task);
   k.memUnref(p, p.mem);
   k.fdsUnref(p.fds);
-  for (const task of p.tasks) task.cpu.state.free();
   p.sharedPending.queue = [];
   // the process's own group may become orphaned by this exit
   killOrphanedPgrp(k, p.pgid, p.sid, p.parent, p);
@@ -259,6 +319,30 @@ export function exitProcess(k: Kernel, p: Process): void {
   const autoreap = notifyParent(k, p);
   if (autoreap || !p.parent) release(k, p);
   p.resolveDone(p.exit);
+}
+
+/** The per-thread part of do_exit: robust futexes, clear_child_tid, the CPU state. */
+function releaseTask(k: Kernel, t: Task): void {
+  if (t.released) return;
+  t.released = true;
+  exitRobustList(k, t);
+  mmRelease(k, t);
+  t.cpu.state.free();
+}
+
+/**
+ * One thread of a group ends while others run (exit(2), or de_thread): its exit work is done and
+ * it leaves the group; a leader stays listed (its tid is the process id) until the group ends.
+ */
+export function exitThread(k: Kernel, t: Task): void {
+  const p = t.proc;
+  releaseTask(k, t);
+  t.pending.queue = [];
+  const at = p.tasks.indexOf(t);
+  if (at > 0) {                       // the leader stays listed; de_thread removed its victims already
+    p.deadCpuMs += t.cpuMs;
+    p.tasks.splice(at, 1);
+  }
 }
 
 /** release_task: the process is gone from the table. */

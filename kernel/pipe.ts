@@ -82,7 +82,9 @@ export class Pipe {
       if (!this.empty) {
         const wasFull = this.full;
         const n = this.take(buf);
-        if (wasFull || n > 0) this.wq.wake();
+        // pipe_read wakes writers (keyed EPOLLOUT) only when the pipe was full: readiness for
+        // reading did not change, so an edge-triggered epoll item for input is not re-armed
+        if (wasFull) this.wq.wake(POLLOUT | POLLWRNORM);
         return n;
       }
       if (!this.writers) return 0;
@@ -102,7 +104,9 @@ export class Pipe {
     const sigpipe = () => { if (t) t.kernel.signals.sendNoInfo(t, SIGPIPE); };
     if (!this.readers) { sigpipe(); throw new Errno(EPIPE); }
     ret = this.merge(data);
-    if (ret === total) { this.wq.wake(); return ret; }
+    // every write wakes readers (pipe_write: "epoll nonsensically wants a wakeup whether the pipe
+    // was already empty or not"), keyed EPOLLIN
+    if (ret === total) { this.wq.wake(POLLIN | POLLRDNORM); return ret; }
     // fill pages while there is room; undefined means "wait for room"
     const step = (): number | undefined => {
       for (;;) {
@@ -113,7 +117,7 @@ export class Pipe {
         }
         if (!this.full) {
           ret += this.push(data.subarray(ret));
-          this.wq.wake();
+          this.wq.wake(POLLIN | POLLRDNORM);
           if (ret === total) return ret;
           continue;
         }

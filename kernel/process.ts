@@ -87,8 +87,18 @@ export class Task {
   vforkDone: (() => void) | null = null;
   /** The task's run loop has ended. */
   dead = false;
+  /** This thread is leaving on its own (exit) or was ended by a sibling's execve (de_thread). */
+  exiting = false;
+  /** Its per-thread exit work (clear_child_tid, robust list, CPU state) is done. */
+  released = false;
 
-  constructor(readonly tid: number, readonly proc: Process, public cpu: Cpu) {}
+  /** A thread's own name (PR_SET_NAME in a thread other than the leader); null: the process's. */
+  private ownComm: string | null = null;
+  get comm(): string { return this.ownComm ?? this.proc.comm; }
+  set comm(v: string) { if (this === this.proc.mainTask) this.proc.comm = v; else this.ownComm = v; }
+
+  /** The thread id; a thread that execs takes over the process id (de_thread). */
+  constructor(public tid: number, readonly proc: Process, public cpu: Cpu) {}
 
   get kernel(): Kernel { return this.proc.kernel; }
   get mem(): AddressSpace { return this.proc.mem; }
@@ -96,7 +106,7 @@ export class Task {
   /** A signal this thread would act on now (signal_pending), or the process is dying. */
   signalPending(): boolean {
     const p = this.proc;
-    if (p.exit) return true;
+    if (p.exit || this.exiting) return true;
     return this.pending.next(this.sigmask) !== 0 || p.sharedPending.next(this.sigmask) !== 0;
   }
 
@@ -106,7 +116,7 @@ export class Task {
    */
   fatalPending(): boolean {
     const p = this.proc;
-    if (p.exit || this.pending.has(SIGKILL) || p.sharedPending.has(SIGKILL)) return true;
+    if (p.exit || this.exiting || this.pending.has(SIGKILL) || p.sharedPending.has(SIGKILL)) return true;
     for (const set of [this.pending.set, p.sharedPending.set]) {
       if (set.isEmpty()) continue;
       for (let sig = 1; sig <= 64; sig++) {
@@ -196,6 +206,12 @@ export class Process {
   }
 
   get mainTask(): Task { return this.tasks[0]; }
+  /** Threads still running (not ended, not leaving). */
+  get liveTasks(): Task[] { return this.tasks.filter((t) => !t.dead && !t.exiting); }
+  /** The thread whose system call is being served (set at each entry; threads take turns). */
+  current: Task | null = null;
+  /** exit(2) of the thread group leader while other threads run: the status wait will report. */
+  leaderExitCode: number | null = null;
   /** getppid(): the zone's init (1) for processes the host started and for orphans. */
   get ppid(): number { return this.parent ? this.parent.pid : INIT_PID; }
 

@@ -33,10 +33,10 @@ export async function runTask(k: Kernel, t: Task): Promise<void> {
   t.sliceStart = lastYield;
   try {
     for (;;) {
-      if (p.exit) break;
+      if (p.exit || t.exiting) break;
       if (p.stopped || t.signalPending() || t.savedMask) {
         await exitToUser(k, t, undefined);
-        if (p.exit) break;
+        if (p.exit || t.exiting) break;
       }
       const cpu = t.cpu;
       let why: number;
@@ -64,7 +64,7 @@ export async function runTask(k: Kernel, t: Task): Promise<void> {
           }
           throw e;
         }
-        if (p.exit) break;
+        if (p.exit || t.exiting) break;
         if (r !== KEEP_REGS) setReturn(t.cpu, r);
         if (isRestart(r) || t.signalPending() || p.stopped || t.savedMask) await exitToUser(k, t, r);
         t.origAx = -1;

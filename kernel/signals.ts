@@ -65,7 +65,7 @@ export class Signals {
    */
   send(target: Process | Task, sig: number, info: SigInfo | null, group: boolean): number {
     const p = 'proc' in target ? target.proc : target;
-    const t = 'proc' in target ? target : p.mainTask;
+    const t = 'proc' in target ? target : (p.liveTasks[0] ?? p.mainTask);
     if (!t) return 0;
     if (!this.prepare(p, sig)) return 0;
     const pending = group ? p.sharedPending : t.pending;
@@ -81,7 +81,7 @@ export class Signals {
       }
     }
     pending.set.add(sig);
-    this.complete(p, t, sig);
+    this.complete(p, t, sig, group);
     return 0;
   }
 
@@ -91,13 +91,20 @@ export class Signals {
     return n;
   }
 
-  /** complete_signal: wake the thread that will act on it. */
-  private complete(p: Process, t: Task, sig: number): void {
+  /**
+   * complete_signal: wake the thread that will act on it. A process-directed signal goes to the
+   * preferred thread if it does not block it, else to any thread that does not (wants_signal).
+   */
+  private complete(p: Process, t: Task, sig: number, group: boolean): void {
     if (sig === SIGKILL) {
-      // SIGKILL also ends a group stop.
+      // SIGKILL also ends a group stop, and every thread must see it
       if (p.stopped) { p.stopped = false; p.contWait.wake(); }
+      for (const x of p.tasks) this.wakeTask(x);
+      return;
     }
-    if (!t.sigmask.has(sig) || sig === SIGKILL) this.wakeTask(t);
+    let target: Task | undefined = t;
+    if (group && (t.sigmask.has(sig) || t.dead || t.exiting)) target = p.liveTasks.find((x) => !x.sigmask.has(sig));
+    if (target && !target.sigmask.has(sig)) this.wakeTask(target);
   }
 
   wakeTask(t: Task): void {
@@ -155,7 +162,7 @@ export class Signals {
   async dequeue(t: Task): Promise<Dequeued> {
     const p = t.proc;
     for (;;) {
-      if (p.exit) return { kind: 'dead' };
+      if (p.exit || t.exiting) return { kind: 'dead' };
       if (p.stopped) { await this.waitContinue(t); continue; }
       let sig = t.pending.next(t.sigmask);
       let info: SigInfo;

@@ -9,7 +9,7 @@ import type { Stat } from './host.js';
 import type { Kernel } from './kernel.js';
 import {
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
-  O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO,
+  O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO,
   S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID, W_OK,
 } from './linux.js';
 import type { Process } from './process.js';
@@ -24,6 +24,8 @@ import type { Maybe } from './file.js';
 import type { Task } from './process.js';
 
 const S_IRWXUGO = 0o777, S_ISVTX = 0o1000;
+/** O_TMPFILE without its O_DIRECTORY (asm-generic/fcntl.h): open(2) insists on both. */
+const __O_TMPFILE = 0o20000000;
 
 function isSpecial(name: string): boolean { return name === '' || name === '.' || name === '..'; }
 
@@ -72,7 +74,8 @@ export class Vfs {
 
   /** open/openat: `path` is absolute. Returns a new description (one reference). */
   open(p: Process, path: string, flags: number, mode: number, t?: Task): Maybe<OpenFile> {
-    if ((flags & O_TMPFILE) === O_TMPFILE) throw new Errno(EOPNOTSUPP);
+    // O_PATH keeps only O_PATH_FLAGS (build_open_how), so O_PATH|O_TMPFILE opens the directory
+    if ((flags & __O_TMPFILE) && !(flags & O_PATH)) return this.openTmpfile(p, path, flags, mode);
     let loc: Loc;
     let created = false;
     if (flags & O_CREAT && !(flags & O_PATH)) {
@@ -82,9 +85,33 @@ export class Vfs {
       created = r.created;
     } else {
       loc = this.resolve(p, path, !(flags & O_NOFOLLOW));
-      if (loc.inode.isLink && !(flags & O_PATH)) throw new Errno(ELOOP);
+      // do_open's O_DIRECTORY check comes before may_open's ELOOP for a symlink
+      if (loc.inode.isLink && !(flags & O_PATH)) throw new Errno(flags & O_DIRECTORY ? ENOTDIR : ELOOP);
     }
     return this.openLoc(p, loc, flags, created, t);
+  }
+
+  /**
+   * open(dir, O_TMPFILE | O_WRONLY or O_RDWR, mode): build_open_flags' checks, then do_tmpfile
+   * (the directory is looked up like any path, EROFS, write and search permission on it) and
+   * vfs_tmpfile (the file system must have ->tmpfile: EOPNOTSUPP). The file is named, in
+   * /proc/self/fd, the way d_path shows an unhashed "#ino" dentry: "/dir/#12 (deleted)", a name
+   * that stays after linkat gives it a real one.
+   */
+  private openTmpfile(p: Process, path: string, flags: number, mode: number): OpenFile {
+    if (flags & O_CREAT) throw new Errno(EINVAL);                       // O_DIRECTORY | O_CREAT
+    if (!(flags & O_DIRECTORY)) throw new Errno(EINVAL);
+    if ((flags & O_ACCMODE) === O_RDONLY) throw new Errno(EINVAL);      // ACC_MODE lacks MAY_WRITE
+    const dir = this.resolve(p, path, !(flags & O_NOFOLLOW));
+    if (!dir.inode.isDir) throw new Errno(ENOTDIR);                     // LOOKUP_DIRECTORY
+    this.roCheck(dir);                                                   // mnt_want_write
+    checkPermission(p, dir.inode.stat(), MAY_WRITE | MAY_EXEC);
+    const [uid, gid] = this.newOwner(p, dir);
+    const inode = dir.inode.tmpfile(S_IFREG | ((mode & 0o7777) & ~p.umask), uid, gid, !(flags & O_EXCL));
+    // do_dentry_open keeps every other flag, O_TMPFILE and O_NOFOLLOW included (F_GETFL shows them)
+    const oflags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | (p.mode64 ? O_LARGEFILE : 0);
+    const f = inode.open(oflags, `${childPath(dir.path, '#' + inode.ino)} (deleted)`, p);
+    return this.attach(f, { mnt: dir.mnt, inode, path: f.path });
   }
 
   /** The O_CREAT half of open: find or make the last component (following symlinks to it). */
@@ -143,7 +170,8 @@ export class Vfs {
         return r instanceof Promise ? r.then((f) => this.attach(f, loc)) : this.attach(r, loc);
       }
     }
-    if ((flags & O_TRUNC) && type === S_IFREG && !created && acc !== O_RDONLY) {
+    // handle_truncate: O_TRUNC truncates even with O_RDONLY (may_open asked for MAY_WRITE)
+    if ((flags & O_TRUNC) && type === S_IFREG && !created) {
       const now = this.now();
       inode.setattr({ size: 0, mtime: now, ctime: now });
     }
@@ -216,8 +244,9 @@ export class Vfs {
   mknod(p: Process, path: string, mode: number, rdev: number): void {
     const type = mode & S_IFMT;
     const pl = this.parent(p, path);
-    if (isSpecial(pl.name) || pl.trailingSlash) throw new Errno(EEXIST);
+    if (isSpecial(pl.name)) throw new Errno(EEXIST);
     if (this.walker.child(p, pl.dir, pl.name)) throw new Errno(EEXIST);
+    if (pl.trailingSlash) throw new Errno(ENOENT);        // filename_create: "name/" for a non-directory
     if ((type === S_IFCHR || type === S_IFBLK) && p.euid !== 0) throw new Errno(EPERM);
     this.dirWrite(p, pl.dir);
     const [uid, gid] = this.newOwner(p, pl.dir);
@@ -274,8 +303,9 @@ export class Vfs {
     this.dirWrite(p, pf.dir);
     this.dirWrite(p, pt.dir);
     checkSticky(p, pf.dir.inode.stat(), src.inode.stat());
-    // the target is an ancestor of the source: it cannot be empty (lock_rename's trap)
-    if (dst && (src.path + '/').startsWith(dst.path + '/')) throw new Errno(flags & RENAME_EXCHANGE ? EINVAL : 39 /* ENOTEMPTY */);
+    // the target is an ancestor of the source: it cannot be empty (lock_rename's trap; a rename
+    // onto itself has no trap and does nothing)
+    if (dst && src.path.startsWith(dst.path + '/')) throw new Errno(flags & RENAME_EXCHANGE ? EINVAL : 39 /* ENOTEMPTY */);
     if (dst) {
       checkSticky(p, pt.dir.inode.stat(), dst.inode.stat());
       if (!(flags & RENAME_EXCHANGE)) {
@@ -323,7 +353,7 @@ export class Vfs {
 
   private setattr(loc: Loc, a: SetAttr): void {
     this.roCheck(loc);
-    loc.inode.setattr({ ...a, ctime: this.now() });
+    loc.inode.setattr({ ...a, ctime: a.ctime ?? this.now() });
   }
 
   chmod(p: Process, path: string, mode: number, follow = true): void { this.chmodLoc(p, this.resolve(p, path, follow), mode); }
@@ -371,11 +401,13 @@ export class Vfs {
   }
 
   /** utimensat: `explicit` when a time other than "now" is being set (owner only). */
-  utimes(p: Process, path: string, atime: Time | null, mtime: Time | null, follow: boolean, explicit = true): void {
-    this.utimesLoc(p, this.resolve(p, path, follow), atime, mtime, explicit);
+  utimes(p: Process, path: string, atime: Time | null, mtime: Time | null, follow: boolean, explicit = true, now?: Time): void {
+    this.utimesLoc(p, this.resolve(p, path, follow), atime, mtime, explicit, now);
   }
 
-  utimesLoc(p: Process, loc: Loc, atime: Time | null, mtime: Time | null, explicit = true): void {
+  /** `now`: the clock reading UTIME_NOW used; ctime gets the same one (notify_change reads the
+   *  clock once, so "now" times equal ctime). */
+  utimesLoc(p: Process, loc: Loc, atime: Time | null, mtime: Time | null, explicit = true, now?: Time): void {
     const st = loc.inode.stat();
     if (explicit) checkOwner(p, st);
     else if (p.fsuid !== 0 && p.fsuid !== st.uid) {
@@ -384,6 +416,7 @@ export class Vfs {
     const a: SetAttr = {};
     if (atime) a.atime = atime;
     if (mtime) a.mtime = mtime;
+    if (now) a.ctime = now;
     this.setattr(loc, a);
   }
 

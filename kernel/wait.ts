@@ -6,7 +6,8 @@
 
 import type { Task } from './process.js';
 
-export type Waiter = () => void;
+/** A sleeper's callback; `key` is the readiness the waker says changed (POLLIN ...; 0: anything). */
+export type Waiter = (key: number) => void;
 
 /** Linux wait_queue_head_t: sleepers registered by callback. */
 export class WaitQueue {
@@ -18,10 +19,13 @@ export class WaitQueue {
     return () => { this.waiters.delete(w); };
   }
 
-  /** Wakes every sleeper (each re-checks its own condition). */
-  wake(): void {
+  /**
+   * Wakes every sleeper (each re-checks its own condition). `key` is wake_up_poll's key: the poll
+   * bits that changed, which epoll's edge-triggered items filter on; 0 (wake_up) means anything.
+   */
+  wake(key = 0): void {
     if (this.waiters.size === 0) return;
-    for (const w of [...this.waiters]) w();
+    for (const w of [...this.waiters]) w(key);
   }
 
   get size(): number { return this.waiters.size; }

@@ -86,6 +86,7 @@ export function syscallEntry(t: Task): number | Promise<number> {
   const cpu = t.cpu;
   const nr = cpu.r[0];
   t.origAx = nr;
+  t.proc.current = t;          // the thread a path walk of this call speaks for (/proc/thread-self)
   const e = nr >= 0 ? abi.table[nr] : undefined;
   const args = e ? unpackArgs(abi, cpu.r, e.args, classes(e)) : unpackArgs(abi, cpu.r, UNKNOWN_ARGS);
   const k = t.kernel;

@@ -2,11 +2,15 @@
 // dup*, fcntl, ioctl, getdents, truncate/sync. Errors are Linux's, in Linux's order.
 
 import {
-  Errno, EBADF, EFAULT, EINVAL, EISDIR, EMFILE, ENOTTY, EPIPE, ESPIPE, HostError,
+  Errno, EBADF, EFAULT, EINVAL, EISDIR, EMFILE, ENOTTY, EOVERFLOW, EPIPE, ESPIPE, HostError,
 } from '../kernel/errno.js';
 import type { Maybe, OpenFile } from '../kernel/file.js';
 import { HostFile } from '../kernel/file.js';
 import { makePipe, PipeFile } from '../kernel/pipe.js';
+import {
+  checkLockType, flockFile, lockRange, LOCK_EX, LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_UN, OFFSET_MAX, setPosix, testPosix,
+  type PosixLock,
+} from '../kernel/fs/locks.js';
 import {
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW,
   F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETOWN, F_SETSIG, F_UNLCK, F_RDLCK, F_WRLCK, FD_CLOEXEC, F_GETPIPE_SZ,
@@ -15,12 +19,12 @@ import {
   O_WRONLY, RLIMIT_NOFILE, SETFL_MASK, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TIOCGPGRP,
   TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ, UIO_MAXIOV, O_LARGEFILE, O_PATH,
   O_ACCMODE, O_DIRECTORY, O_NOFOLLOW, O_EXCL, O_NOCTTY, O_APPEND, O_DSYNC, O_DIRECT, O_NOATIME, O_SYNC, O_TMPFILE,
-  TCGETS2, SEEK_DATA, SEEK_HOLE, TIOCOUTQ,
+  TCGETS2, SEEK_DATA, SEEK_HOLE, SEEK_SET, TIOCOUTQ,
 } from '../kernel/linux.js';
 import type { Task } from '../kernel/process.js';
 import { SIGPIPE } from '../kernel/signal.js';
 import { TERMIOS_SIZE } from '../kernel/tty.js';
-import { decode, encode, get64 as dvGet64, layoutsFor } from './structs.js';
+import { decode, encode, get64 as dvGet64, layoutsFor, type Layout } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf, atPath, put32, readPath } from './util.js';
 
@@ -293,21 +297,48 @@ const dup3: Handler = (t, [oldfd, newfd, flags]) => {
 
 // ---- fcntl -----------------------------------------------------------------------------------------
 
-/** struct flock: l_type (short) @0, l_whence @2, l_start @8, l_len @16, l_pid @24 (x86-64; 32 bytes). */
-function flockCheck(t: Task, f: OpenFile, arg: number, get: boolean): number {
-  const size = t.proc.mode64 ? 32 : 16;
-  const raw = t.mem.readBytes(arg, size);
-  const type = new DataView(raw.buffer).getInt16(0, true);
-  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new Errno(EINVAL);
-  if (get) {
-    // A single process can never conflict with itself: the region is free.
-    const out = raw.slice();
-    new DataView(out.buffer).setInt16(0, F_UNLCK, true);
-    t.mem.writeBytes(arg, out);
-    return 0;
+/**
+ * fcntl's record locks (fcntl_getlk, fcntl_setlk) with the struct flock layout `l` of the caller's
+ * ABI; cmd is F_GETLK/F_SETLK/F_SETLKW or an F_OFD_* command (i386's fcntl64 maps its F_*LK64
+ * commands to these and passes flock64). Errors in fs/locks.c's order.
+ */
+export function fcntlLock(t: Task, f: OpenFile, cmd: number, arg: number, l: Layout): Maybe<number> {
+  const raw = t.mem.readBytes(arg, l.size);
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const at = (name: string): number => l.fields[name][0];
+  const wide = l.fields.l_start[1] === 'i64';   // else i386's struct flock: 32-bit offsets
+  const off = (name: string): bigint => (wide ? dv.getBigInt64(at(name), true) : BigInt(dv.getInt32(at(name), true)));
+  const type = dv.getInt16(at('l_type'), true);
+  const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  const get = cmd === F_GETLK || cmd === F_OFD_GETLK;
+  if (get && !ofd && type !== F_RDLCK && type !== F_WRLCK) throw new Errno(EINVAL);
+  const range = lockRange(f, dv.getInt16(at('l_whence'), true), off('l_start'), off('l_len'));
+  checkLockType(type);
+  if (!get) {
+    if (type === F_RDLCK && !f.readable) throw new Errno(EBADF);
+    if (type === F_WRLCK && !f.writable) throw new Errno(EBADF);
   }
-  if (type === F_RDLCK && !f.readable) throw new Errno(EBADF);
-  if (type === F_WRLCK && !f.writable) throw new Errno(EBADF);
+  if (ofd && dv.getInt32(at('l_pid'), true) !== 0) throw new Errno(EINVAL);
+  // POSIX locks belong to the fd table (current->files), OFD locks to the open description
+  const req: PosixLock = { owner: ofd ? f : t.proc.fds, ofd, pid: t.proc.pid, type, ...range };
+  if (!get) return setPosix(t, f, req, cmd === F_SETLKW || cmd === F_OFD_SETLKW);
+  const c = testPosix(f, req);
+  if (!c) {
+    dv.setInt16(at('l_type'), F_UNLCK, true);     // the rest goes back as it came
+  } else {
+    let len = c.end === OFFSET_MAX ? 0n : c.end - c.start + 1n;
+    if (!wide) {
+      // fixup_compat_flock: a start that does not fit is EOVERFLOW, a length is clipped
+      if (c.start > 0x7fffffffn) throw new Errno(EOVERFLOW);
+      if (len > 0x7fffffffn) len = 0x7fffffffn;
+    }
+    dv.setInt16(at('l_type'), c.type, true);
+    dv.setInt16(at('l_whence'), SEEK_SET, true);
+    if (wide) { dv.setBigInt64(at('l_start'), c.start, true); dv.setBigInt64(at('l_len'), len, true); }
+    else { dv.setInt32(at('l_start'), Number(c.start), true); dv.setInt32(at('l_len'), Number(len), true); }
+    dv.setInt32(at('l_pid'), c.ofd ? -1 : c.pid, true);
+  }
+  t.mem.writeBytes(arg, raw);
   return 0;
 }
 
@@ -329,10 +360,9 @@ const fcntl: Handler = (t, [fd, cmd, arg]) => {
       if (f.flags & O_PATH) throw new Errno(EBADF);
       f.flags = (f.flags & ~SETFL_MASK) | (iarg & SETFL_MASK);
       return 0;
-    case F_GETLK: case F_OFD_GETLK: return flockCheck(t, f, arg, true);
-    case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW:
-      if (f.flags & O_PATH) throw new Errno(EBADF);
-      return flockCheck(t, f, arg, false);
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+      if (f.flags & O_PATH) throw new Errno(EBADF);      // check_fcntl_cmd: O_PATH allows none of them
+      return fcntlLock(t, f, cmd, arg, layoutsFor(abiOf(t)).flock);
     case F_GETOWN: return 0;
     case F_SETOWN: return 0;
     case F_GETOWN_EX: case F_SETOWN_EX: return 0;
@@ -480,11 +510,15 @@ const fsync: Handler = (t, [fd]) => {
 };
 
 const flock: Handler = (t, [fd, op]) => {
+  // LOCK_MAND never worked and is ignored, before the descriptor is even looked at
+  if (op & LOCK_MAND) return 0;
+  const base = op & ~LOCK_NB;
+  const type = base === LOCK_SH ? F_RDLCK : base === LOCK_EX ? F_WRLCK : base === LOCK_UN ? F_UNLCK : -1;
+  if (type < 0) throw new Errno(EINVAL);
   const f = t.proc.fds.get(fd);
-  if (f.flags & O_PATH) throw new Errno(EBADF);
-  const base = op & ~4 /* LOCK_NB */;
-  if (base !== 1 && base !== 2 && base !== 8) throw new Errno(EINVAL);
-  return 0;
+  if (f.flags & O_PATH) throw new Errno(EBADF);       // fdget() does not see O_PATH descriptors
+  if (type !== F_UNLCK && !f.readable && !f.writable) throw new Errno(EBADF);
+  return flockFile(t, f, type, !(op & LOCK_NB));
 };
 
 const fadvise64: Handler = (t, [fd, , len, advice]) => {

@@ -152,8 +152,9 @@ function rmdirPath(t: Task, abs: string): void {
 
 function unlinkPath(t: Task, abs: string): void {
   // Linux answers EISDIR for unlink(directory); some hosts say EPERM.
+  // (the name itself: "link/" must not follow the link here; vfs.unlink gives ENOTDIR for it)
   let st: Stat | null = null;
-  try { st = t.kernel.vfs.stat(t.proc, abs, false); } catch { /* let unlink report it */ }
+  try { st = t.kernel.vfs.stat(t.proc, abs.replace(/(.)\/+$/, '$1'), false); } catch { /* let unlink report it */ }
   if (st && (st.mode & S_IFMT) === S_IFDIR) throw new Errno(EISDIR);
   t.kernel.vfs.unlink(t.proc, abs);
 }
@@ -301,8 +302,8 @@ const utimensat: Handler = (t, [dirfd, path, times, flags]) => {
   if (abs === null) {
     const f = t.proc.fds.get(dirfd);
     if (!f.inode) return 0;
-    vfs.utimesLoc(t.proc, vfs.fileLoc(f), at, mt, explicit);
-  } else vfs.utimes(t.proc, abs, at, mt, !(flags & AT_SYMLINK_NOFOLLOW), explicit);
+    vfs.utimesLoc(t.proc, vfs.fileLoc(f), at, mt, explicit, [s, ns]);
+  } else vfs.utimes(t.proc, abs, at, mt, !(flags & AT_SYMLINK_NOFOLLOW), explicit, [s, ns]);
   return 0;
 };
 

@@ -1,4 +1,4 @@
-// Calls whose whole story is short: a single-threaded futex, privileged calls a zone refuses,
+// Calls whose whole story is short: privileged calls a zone refuses,
 // calls Linux itself answers with ENOSYS, sync.
 
 import { Errno, EAGAIN, EBADF, EINVAL, ENOMEM, ENOSYS, EOPNOTSUPP, EPERM, ETIMEDOUT } from '../kernel/errno.js';
@@ -6,46 +6,6 @@ import { AT_FDCWD } from '../kernel/linux.js';
 import type { Task } from '../kernel/process.js';
 import type { Handler } from './types.js';
 import { atPath, readPath, readCStr } from './util.js';
-
-const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
-  FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = ~(128 | 256);
-
-function readTimeout(t: Task, addr: number): number {
-  const lo = t.mem.read32(addr) >>> 0, hi = t.mem.read32(addr + 4) >>> 0;
-  const nsLo = t.mem.read32(addr + 8) >>> 0;
-  const sec = hi * 2 ** 32 + lo;
-  if (hi >= 0x80000000 || nsLo > 999999999) throw new Errno(EINVAL);
-  return sec * 1000 + nsLo / 1e6;
-}
-
-/** futex with one thread: nobody else can wake a waiter, so WAIT only returns by timeout. */
-const futex: Handler = (t, [uaddr, op, val, timeout, , val3]) => {
-  const cmd = op & FUTEX_CMD_MASK;
-  if (uaddr % 4 !== 0) throw new Errno(EINVAL);
-  switch (cmd) {
-    case FUTEX_WAIT: case FUTEX_WAIT_BITSET: {
-      if (cmd === FUTEX_WAIT_BITSET && val3 === 0) throw new Errno(EINVAL);
-      if (t.mem.read32(uaddr) !== val) throw new Errno(EAGAIN);
-      if (!timeout) return new Promise<number>(() => { /* no other thread can ever wake it */ });
-      let ms = readTimeout(t, timeout);
-      if (cmd === FUTEX_WAIT_BITSET) {
-        const [s, ns] = (op & 256) ? t.kernel.host.clock.realtime() : t.kernel.host.clock.monotonic();
-        ms -= s * 1000 + ns / 1e6;
-      }
-      return t.kernel.host.sched.sleep(Math.max(0, ms)).then(() => -ETIMEDOUT);
-    }
-    case FUTEX_WAKE: case FUTEX_WAKE_BITSET:
-      if (cmd === FUTEX_WAKE_BITSET && val3 === 0) throw new Errno(EINVAL);
-      t.mem.read32(uaddr);
-      return 0;
-    case FUTEX_REQUEUE: return 0;
-    case FUTEX_CMP_REQUEUE:
-      if (t.mem.read32(uaddr) !== val3) throw new Errno(EAGAIN);
-      return 0;
-    case FUTEX_WAKE_OP: return 0;
-    default: throw new Errno(ENOSYS);
-  }
-};
 
 /** A privileged operation the zone never grants. */
 export const eperm: Handler = () => { throw new Errno(EPERM); };
@@ -99,13 +59,9 @@ const utime: Handler = (t, [path, times]) => {
   return 0;
 };
 
-const memfd_create: Handler = (t, [name]) => {
-  readCStr(t, name, 250);
-  throw new Errno(ENOSYS);
-};
 
 export const miscCalls: Record<string, Handler> = {
-  futex, sync, syncfs, readahead, mincore, utimes, futimesat, utime,
+  sync, syncfs, readahead, mincore, utimes, futimesat, utime,
 };
 
-void memfd_create; void EBADF;
+void EBADF;

@@ -3,9 +3,9 @@
 
 import { Errno, EFAULT, EINVAL, EPERM, ESRCH, ENODEV, EACCES, ECHILD, ERESTARTSYS, E2BIG, ENAMETOOLONG } from '../kernel/errno.js';
 import { ExecError, loadImage } from '../kernel/exec.js';
-import { CloneArgs, copyProcess, execImage, Reaped, WaitSel, waitOnce } from '../kernel/lifecycle.js';
+import { CloneArgs, copyProcess, copyThread, execImage, Reaped, WaitSel, waitOnce } from '../kernel/lifecycle.js';
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, CLONE_PIDFD, CLONE_VFORK, CLONE_VM, CSIGNAL, P_ALL, P_PGID, P_PID,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, CLONE_PIDFD, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, P_ALL, P_PGID, P_PID,
   RLIMIT_STACK, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
 } from '../kernel/linux.js';
 import { SIGCHLD } from '../kernel/signal.js';
@@ -20,7 +20,14 @@ import { encode, get64, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf, atPath, put32, put64, readCStr, readPath } from './util.js';
 
-const exit: Handler = (t, [code]) => { t.proc.exitWith(code); return 0; };
+/** exit(2) ends the calling thread; the last one to go ends the process with its code. */
+const exit: Handler = (t, [code]) => {
+  const p = t.proc;
+  if (!p.liveTasks.some((x) => x !== t)) { p.exitWith(code); return 0; }
+  if (t === p.mainTask) p.leaderExitCode = code & 0xff;
+  t.exiting = true;
+  return 0;
+};
 const exit_group: Handler = (t, [code]) => { t.proc.exitWith(code); return 0; };
 
 // ---- fork, vfork, clone --------------------------------------------------------------------------------
@@ -28,6 +35,7 @@ const exit_group: Handler = (t, [code]) => { t.proc.exitWith(code); return 0; };
 function doClone(t: Task, a: CloneArgs): number | Promise<number> {
   if ((a.flags & CLONE_PIDFD) !== 0) throw new Errno(EINVAL);   // pidfds are not modelled
   const k = t.kernel;
+  if (a.flags & CLONE_THREAD) return copyThread(k, t, a);
   const child = copyProcess(k, t, a);
   if (!(a.flags & CLONE_VFORK)) {
     k.start(child);
@@ -441,10 +449,11 @@ const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DU
 const prctl: Handler = (t, [option, arg2]) => {
   const p = t.proc;
   switch (option) {
-    case PR_SET_NAME: p.comm = readCStr(t, arg2, 16).slice(0, 15); return 0;
+    case PR_SET_NAME: t.comm = readCStr(t, arg2, 16).slice(0, 15); return 0;
     case PR_GET_NAME: {
       const b = new Uint8Array(16);
-      for (let i = 0; i < p.comm.length && i < 15; i++) b[i] = p.comm.charCodeAt(i);
+      const name = t.comm;
+      for (let i = 0; i < name.length && i < 15; i++) b[i] = name.charCodeAt(i);
       t.mem.writeBytes(arg2, b);
       return 0;
     }

@@ -231,11 +231,11 @@ const kill: Handler = (t, [pid, sig]) =>
 
 /** do_send_specific: a signal for one thread (tgid 0: any process). */
 function sendSpecific(t: Task, tgid: number, tid: number, sig: number, info: SigInfo): number {
-  const p = procByPid(t, tid);   // one thread per process: the tid is the pid
-  if (!p || (tgid > 0 && p.pid !== tgid) || p.state !== 'alive' || !p.mainTask) return -ESRCH;
+  const target = t.kernel.tasks.get(tid);
+  if (!target || target.dead || target.exiting || (tgid > 0 && target.proc.pid !== tgid) || target.proc.state !== 'alive') return -ESRCH;
   if (!validSignal(sig)) return -EINVAL;
   if (sig === 0) return 0;
-  const r = t.kernel.signals.send(p.mainTask, sig, info, false);
+  const r = t.kernel.signals.send(target, sig, info, false);
   return r === -ESRCH ? 0 : r;
 }
 

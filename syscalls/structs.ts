@@ -1,7 +1,7 @@
 // Every structure the syscall layer copies to or from guest memory, per ABI, in one place.
 // Offsets and sizes come from the Debian linux-libc-dev headers (asm/stat.h, linux/stat.h,
 // linux/time_types.h, linux/resource.h, linux/utsname.h, linux/sysinfo.h, asm/termbits.h,
-// asm/signal.h, linux/times.h, linux/futex.h) measured with offsetof() by gcc and gcc -m32;
+// asm/signal.h, linux/times.h, linux/futex.h, asm/fcntl.h) measured with offsetof() by gcc and gcc -m32;
 // test/syscalls-structs.test.ts re-measures them when a compiler is present. The rt_sigaction
 // layout is the kernel's own struct sigaction (include/linux/signal_types.h: handler, flags,
 // restorer, mask), which the uapi header does not describe; musl's struct k_sigaction matches.
@@ -123,6 +123,10 @@ const TERMIOS: Layout = L('termios', 36, {
   c_iflag: [0, 'u32'], c_oflag: [4, 'u32'], c_cflag: [8, 'u32'], c_lflag: [12, 'u32'], c_line: [16, 'u8'],
 });
 
+const FLOCK64_X86_64: Layout = L('flock', 32, {
+  l_type: [0, 'u16'], l_whence: [2, 'u16'], l_start: [8, 'i64'], l_len: [16, 'i64'], l_pid: [24, 'i32'],
+});
+
 export interface AbiLayouts {
   /** struct stat for stat/fstat/lstat/newfstatat (x86-64) or stat64 (i386 *stat64 calls). */
   stat: Layout;
@@ -145,6 +149,11 @@ export interface AbiLayouts {
   robust_list_head: Layout;
   /** Fixed part of struct linux_dirent64 (d_name follows at 19). */
   dirent64: Layout;
+  /** struct flock of fcntl's record locks (l_type and l_whence are shorts); on i386 the one with
+   *  32-bit offsets that fcntl's F_GETLK/F_SETLK/F_SETLKW take. */
+  flock: Layout;
+  /** struct flock64: i386 fcntl64's F_*LK64 and the F_OFD_* commands; same as flock on x86-64. */
+  flock64: Layout;
 }
 
 export const X86_64_LAYOUTS: AbiLayouts = {
@@ -180,6 +189,8 @@ export const X86_64_LAYOUTS: AbiLayouts = {
   tms: L('tms', 32, { tms_utime: [0, 'long'], tms_stime: [8, 'long'], tms_cutime: [16, 'long'], tms_cstime: [24, 'long'] }),
   robust_list_head: L('robust_list_head', 24, { list: [0, 'ptr'], futex_offset: [8, 'long'], list_op_pending: [16, 'ptr'] }),
   dirent64: L('linux_dirent64', 19, { d_ino: [0, 'u64'], d_off: [8, 'i64'], d_reclen: [16, 'u16'], d_type: [18, 'u8'] }),
+  flock: FLOCK64_X86_64,
+  flock64: FLOCK64_X86_64,
 };
 X86_64_LAYOUTS.oldstat = X86_64_LAYOUTS.stat;
 
@@ -221,6 +232,9 @@ export const I386_LAYOUTS: AbiLayouts = {
   tms: L('tms', 16, { tms_utime: [0, 'long'], tms_stime: [4, 'long'], tms_cutime: [8, 'long'], tms_cstime: [12, 'long'] }),
   robust_list_head: L('robust_list_head', 12, { list: [0, 'ptr'], futex_offset: [4, 'long'], list_op_pending: [8, 'ptr'] }),
   dirent64: L('linux_dirent64', 19, { d_ino: [0, 'u64'], d_off: [8, 'i64'], d_reclen: [16, 'u16'], d_type: [18, 'u8'] }),
+  flock: L('flock', 16, { l_type: [0, 'u16'], l_whence: [2, 'u16'], l_start: [4, 'long'], l_len: [8, 'long'], l_pid: [12, 'i32'] }),
+  // i386 aligns long long to 4 inside structures: no padding after l_whence
+  flock64: L('flock64', 24, { l_type: [0, 'u16'], l_whence: [2, 'u16'], l_start: [4, 'i64'], l_len: [12, 'i64'], l_pid: [20, 'i32'] }),
 };
 
 export function layoutsFor(abi: AbiName): AbiLayouts { return abi === 'x86_64' ? X86_64_LAYOUTS : I386_LAYOUTS; }

@@ -6,9 +6,12 @@
 //             [nr, name, reason]                  unimplemented: -ENOSYS, reported once under --verbose
 //             [nr, name, LINUX_ENOSYS]            Linux answers ENOSYS too (removed/reserved calls)
 
+import { epollCalls } from './epoll.js';
 import { fileCalls } from './file.js';
 import { fsCalls } from './fs.js';
 import { xattrCalls } from './xattr.js';
+import { fdfileCalls } from './fdfiles.js';
+import { futexCalls } from './futex.js';
 import { infoCalls } from './info.js';
 import { eperm, enosys, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
@@ -21,7 +24,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler, SyscallEntry } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...fdfileCalls,
 };
 const PRIV = 'privileged: a zone holds no CAP_SYS_ADMIN/CAP_SYS_TIME/...; always EPERM';
 const LINUX_ENOSYS = Symbol('ENOSYS on Linux too');
@@ -31,7 +34,7 @@ type Row = [number, string, Handler] | [number, string, Handler, string] | [numb
 const ROWS: Row[] = [
   [0, 'read', H.read],
   [1, 'write', H.write],
-  [2, 'open', H.open, 'O_TMPFILE is not supported (EOPNOTSUPP)'],
+  [2, 'open', H.open, 'O_TMPFILE only on tmpfs (memory file systems); hostfs and overlay answer EOPNOTSUPP'],
   [3, 'close', H.close],
   [4, 'stat', H.stat],
   [5, 'fstat', H.fstat],
@@ -101,8 +104,8 @@ const ROWS: Row[] = [
   [69, 'msgsnd', 'SysV IPC is not modelled yet'],
   [70, 'msgrcv', 'SysV IPC is not modelled yet'],
   [71, 'msgctl', 'SysV IPC is not modelled yet'],
-  [72, 'fcntl', H.fcntl, 'record locks always succeed (locks are not enforced between processes); no leases, dnotify or seals'],
-  [73, 'flock', H.flock, 'always succeeds (locks are not enforced between processes)'],
+  [72, 'fcntl', H.fcntl, 'no leases, dnotify or seals (EINVAL); F_SETOWN/F_SETSIG are accepted but not kept, and no SIGIO is sent'],
+  [73, 'flock', H.flock],
   [74, 'fsync', H.fsync],
   [75, 'fdatasync', H.fdatasync],
   [76, 'truncate', H.truncate],
@@ -242,7 +245,7 @@ const ROWS: Row[] = [
   [210, 'io_cancel', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [211, 'get_thread_area', 'GDT TLS descriptors: i386 issue'],
   [212, 'lookup_dcookie', eperm, PRIV],
-  [213, 'epoll_create', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
+  [213, 'epoll_create', H.epoll_create],
   [214, 'epoll_ctl_old', LINUX_ENOSYS],
   [215, 'epoll_wait_old', LINUX_ENOSYS],
   [216, 'remap_file_pages', 'not implemented yet'],
@@ -261,8 +264,8 @@ const ROWS: Row[] = [
   [229, 'clock_getres', H.clock_getres],
   [230, 'clock_nanosleep', H.clock_nanosleep],
   [231, 'exit_group', H.exit_group],
-  [232, 'epoll_wait', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
-  [233, 'epoll_ctl', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
+  [232, 'epoll_wait', H.epoll_wait],
+  [233, 'epoll_ctl', H.epoll_ctl],
   [234, 'tgkill', H.tgkill],
   [235, 'utimes', H.utimes],
   [236, 'vserver', LINUX_ENOSYS],
@@ -286,7 +289,7 @@ const ROWS: Row[] = [
   [254, 'inotify_add_watch', 'VFS issue: needs the kernel-owned file-system tree'],
   [255, 'inotify_rm_watch', 'VFS issue: needs the kernel-owned file-system tree'],
   [256, 'migrate_pages', 'NUMA memory policy: not modelled (one node)'],
-  [257, 'openat', H.openat, 'O_TMPFILE is not supported (EOPNOTSUPP)'],
+  [257, 'openat', H.openat, 'O_TMPFILE only on tmpfs (memory file systems); hostfs and overlay answer EOPNOTSUPP'],
   [258, 'mkdirat', H.mkdirat],
   [259, 'mknodat', H.mknodat, 'device nodes and FIFOs on tmpfs; a host directory (hostfs) takes regular files only: EPERM'],
   [260, 'fchownat', H.fchownat],
@@ -306,21 +309,21 @@ const ROWS: Row[] = [
   [274, 'get_robust_list', H.get_robust_list],
   [275, 'splice', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
   [276, 'tee', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
-  [277, 'sync_file_range', 'VFS issue: needs the kernel-owned file-system tree'],
+  [277, 'sync_file_range', H.sync_file_range],
   [278, 'vmsplice', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
   [279, 'move_pages', 'NUMA memory policy: not modelled (one node)'],
   [280, 'utimensat', H.utimensat],
-  [281, 'epoll_pwait', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
+  [281, 'epoll_pwait', H.epoll_pwait],
   [282, 'signalfd', 'signals issue: delivery to guest handlers is not there yet'],
-  [283, 'timerfd_create', 'timers issue: interval timers need signal delivery'],
-  [284, 'eventfd', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
-  [285, 'fallocate', 'VFS issue: needs the kernel-owned file-system tree'],
-  [286, 'timerfd_settime', 'timers issue: interval timers need signal delivery'],
-  [287, 'timerfd_gettime', 'timers issue: interval timers need signal delivery'],
+  [283, 'timerfd_create', H.timerfd_create],
+  [284, 'eventfd', H.eventfd],
+  [285, 'fallocate', H.fallocate, 'tmpfs: allocate, KEEP_SIZE, PUNCH_HOLE (as Linux tmpfs); host files have no fallocate here (EOPNOTSUPP)'],
+  [286, 'timerfd_settime', H.timerfd_settime, 'TFD_TIMER_CANCEL_ON_SET is accepted but never cancels: a zone cannot set the realtime clock'],
+  [287, 'timerfd_gettime', H.timerfd_gettime],
   [288, 'accept4', 'networking is not modelled yet'],
   [289, 'signalfd4', 'signals issue: delivery to guest handlers is not there yet'],
-  [290, 'eventfd2', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
-  [291, 'epoll_create1', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
+  [290, 'eventfd2', H.eventfd2],
+  [291, 'epoll_create1', H.epoll_create1],
   [292, 'dup3', H.dup3],
   [293, 'pipe2', H.pipe2, 'O_DIRECT (packet mode) is EINVAL'],
   [294, 'inotify_init1', 'VFS issue: needs the kernel-owned file-system tree'],
@@ -348,14 +351,14 @@ const ROWS: Row[] = [
   [316, 'renameat2', H.renameat2],
   [317, 'seccomp', 'needs other processes or namespaces: processes issue'],
   [318, 'getrandom', H.getrandom],
-  [319, 'memfd_create', 'VFS issue: needs the kernel-owned file-system tree'],
+  [319, 'memfd_create', H.memfd_create, 'seals are recorded but F_ADD_SEALS/F_GET_SEALS are not done (fcntl EINVAL); no hugetlbfs (MFD_HUGETLB: ENOSYS); MAP_SHARED stores do not reach the file'],
   [320, 'kexec_file_load', eperm, PRIV],
   [321, 'bpf', eperm, PRIV],
   [322, 'execveat', H.execveat, 'a descriptor opened O_PATH|O_CLOEXEC is run by its path'],
   [323, 'userfaultfd', 'needs other processes or namespaces: processes issue'],
   [324, 'membarrier', 'not implemented yet'],
   [325, 'mlock2', H.mlock2],
-  [326, 'copy_file_range', 'VFS issue: needs the kernel-owned file-system tree'],
+  [326, 'copy_file_range', H.copy_file_range],
   [327, 'preadv2', H.preadv2],
   [328, 'pwritev2', H.pwritev2],
   [329, 'pkey_mprotect', 'not implemented yet'],
@@ -381,7 +384,7 @@ const ROWS: Row[] = [
   [438, 'pidfd_getfd', 'needs other processes or namespaces: processes issue'],
   [439, 'faccessat2', H.faccessat2],
   [440, 'process_madvise', 'needs other processes or namespaces: processes issue'],
-  [441, 'epoll_pwait2', 'processes issue: pipes and readiness (poll/select/epoll) come with fork'],
+  [441, 'epoll_pwait2', H.epoll_pwait2],
   [442, 'mount_setattr', eperm, PRIV],
   [443, 'quotactl_fd', eperm, PRIV],
   [444, 'landlock_create_ruleset', 'kernel keyrings and security modules are not modelled'],

@@ -11,7 +11,8 @@ import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
 
 export class DirFile extends OpenFile {
-  private snapshot: DirEntry[] | null = null;
+  /** The entries from the last rewind on (subclasses may prune entries not yet reached). */
+  protected snapshot: DirEntry[] | null = null;
 
   constructor(inode: Inode, mnt: Mount | null, flags: number, path: string, private readonly parentIno: number) {
     super(flags, path);

@@ -107,6 +107,12 @@ export abstract class Inode {
   symlink(_name: string, _target: string, _uid: number, _gid: number): Inode { throw new Errno(ENOTDIR); }
   /** A new name for `target` (same file system: the VFS checks EXDEV first). */
   link(_name: string, _target: Inode): void { throw new Errno(ENOTDIR); }
+  /**
+   * O_TMPFILE (->tmpfile): a new regular file of this directory's file system with no name and a
+   * link count of 0 (mode carries S_IFREG). `linkable` (I_LINKABLE: opened without O_EXCL) lets
+   * one later link(2) give it a name. File systems without it answer EOPNOTSUPP, as Linux's do.
+   */
+  tmpfile(_mode: number, _uid: number, _gid: number, _linkable: boolean): Inode { throw new Errno(EOPNOTSUPP); }
   /** Removes a non-directory entry. */
   unlink(_name: string): void { throw new Errno(ENOTDIR); }
   /** Removes an empty directory (ENOTEMPTY otherwise). */

@@ -570,6 +570,7 @@ class OverlayFile extends OpenFile {
   /** The mapping keeps reading the file it was made with, as Linux's vm_file does. */
   override backing(): Backing { return (this.mapped ??= this.cur().backing()); }
   override truncate(len: number): void { this.cur().truncate(len); }
+  override fallocate(mode: number, offset: number, len: number): void { this.cur().fallocate(mode, offset, len); }
   override sync(): void { this.cur().sync(); }
 
   protected override release(): void {

@@ -2,7 +2,9 @@
 // shmem_file_operations). Data lives in 4 KiB pages kept in a Map by page index, so a file with a
 // hole at 1 GiB costs nothing: a page exists once something was written into it (zeros included,
 // as on Linux), reads of missing pages give zeros, SEEK_DATA/SEEK_HOLE walk the pages, and
-// st_blocks counts pages x 8 as Linux tmpfs does.
+// st_blocks counts pages x 8 as Linux tmpfs does. fallocate(2) reserves pages without memory
+// behind them: shmem keeps such folios !uptodate, so they count in st_blocks but read as zeros and
+// are holes to SEEK_DATA until something is written into them.
 
 import type { Backing } from '../../cpu/memory.js';
 import { Errno, EBADF, EFBIG, EINVAL, ENOSPC, ENXIO, EOVERFLOW } from '../errno.js';
@@ -19,11 +21,13 @@ export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 /** Sparse file contents: whole pages by index; `charge(n)` asks the file system for n pages. */
 export class SparseData {
   readonly pages = new Map<number, Uint8Array>();
+  /** Pages fallocate charged that nothing has written yet (shmem's fallocated, !uptodate folios). */
+  readonly reserved = new Set<number>();
   size = 0;
 
   constructor(private readonly charge: (pages: number) => boolean, private readonly uncharge: (pages: number) => void) {}
 
-  get pageCount(): number { return this.pages.size; }
+  get pageCount(): number { return this.pages.size + this.reserved.size; }
 
   /** Copies bytes at `pos` into buf; returns how many (0 at or past the end). */
   read(buf: Uint8Array, pos: number): number {
@@ -58,7 +62,8 @@ export class SparseData {
       const n = Math.min(PAGE_SIZE - po, len - done);
       let page = this.pages.get(idx);
       if (!page) {
-        if (!this.charge(1)) break;
+        // a reserved page was paid for by fallocate; writing makes it data (uptodate)
+        if (!this.reserved.delete(idx) && !this.charge(1)) break;
         page = new Uint8Array(PAGE_SIZE);
         this.pages.set(idx, page);
       }
@@ -71,14 +76,18 @@ export class SparseData {
   }
 
   /** Sets the size: shrinking frees whole pages past the end and zeroes the tail of the last one
-   *  (so growing again reads zeros); growing allocates nothing. */
+   *  (so growing again reads zeros); growing allocates nothing. Like shmem_setattr, a size that does
+   *  not grow also drops what fallocate(FALLOC_FL_KEEP_SIZE) put past the end. */
   truncate(len: number): void {
     if (len > MAX_FILE_SIZE) throw new Errno(EFBIG);
-    if (len < this.size) {
+    if (len <= this.size) {
       const keep = Math.ceil(len / PAGE_SIZE);
       let freed = 0;
       for (const idx of [...this.pages.keys()]) {
         if (idx >= keep) { this.pages.delete(idx); freed++; }
+      }
+      for (const idx of [...this.reserved]) {
+        if (idx >= keep) { this.reserved.delete(idx); freed++; }
       }
       if (freed) this.uncharge(freed);
       const tail = this.pages.get(Math.floor(len / PAGE_SIZE));
@@ -89,8 +98,52 @@ export class SparseData {
 
   /** Drops every page (the inode is gone). */
   free(): void {
-    if (this.pages.size) this.uncharge(this.pages.size);
+    if (this.pageCount) this.uncharge(this.pageCount);
     this.pages.clear();
+    this.reserved.clear();
+  }
+
+  /**
+   * fallocate's allocation of pages [start, end) (shmem_fallocate with SGP_FALLOC): missing pages
+   * are reserved; a page an earlier fallocate reserved is cleared into data (a second SGP_FALLOC
+   * makes a folio uptodate). When the file system runs out of pages, the pages this call reserved
+   * are given back and the call fails with ENOSPC (shmem_undo_range(..., unfalloc)).
+   */
+  allocate(start: number, end: number): void {
+    const added: number[] = [];
+    for (let idx = start; idx < end; idx++) {
+      if (this.pages.has(idx)) continue;
+      if (this.reserved.delete(idx)) { this.pages.set(idx, new Uint8Array(PAGE_SIZE)); continue; }
+      if (!this.charge(1)) {
+        for (const a of added) this.reserved.delete(a);
+        if (added.length) this.uncharge(added.length);
+        throw new Errno(ENOSPC);
+      }
+      this.reserved.add(idx);
+      added.push(idx);
+    }
+  }
+
+  /**
+   * FALLOC_FL_PUNCH_HOLE over bytes [off, off+len) (shmem_truncate_range): pages wholly inside go
+   * away (st_blocks drops), partly covered ones keep their page with the covered bytes zeroed.
+   * The size never changes; pages past the end (fallocated with KEEP_SIZE) are punched too.
+   */
+  punch(off: number, len: number): void {
+    const end = off + len;                       // exclusive
+    const first = Math.ceil(off / PAGE_SIZE);    // first page wholly inside
+    const last = Math.floor(end / PAGE_SIZE);    // first page past the whole ones
+    let freed = 0;
+    for (const idx of [...this.pages.keys()]) {
+      if (idx >= first && idx < last) { this.pages.delete(idx); freed++; continue; }
+      const ps = idx * PAGE_SIZE;
+      if (ps + PAGE_SIZE <= off || ps >= end) continue;
+      this.pages.get(idx)!.fill(0, Math.max(off - ps, 0), Math.min(end - ps, PAGE_SIZE));
+    }
+    for (const idx of [...this.reserved]) {
+      if (idx >= first && idx < last) { this.reserved.delete(idx); freed++; }
+    }
+    if (freed) this.uncharge(freed);
   }
 
   /** lseek SEEK_DATA: the first offset >= off inside an allocated page (ENXIO when none before EOF). */
@@ -126,6 +179,8 @@ export interface RegularNode extends Inode {
   writeData(data: Uint8Array, pos: number): number;
   /** ftruncate: new size, mtime and ctime now. */
   truncateData(len: number): void;
+  /** fallocate(2) with a mode the VFS has checked (the file system refuses what it cannot do). */
+  fallocate(mode: number, offset: number, len: number): void;
   /** A read happened: atime per the mount's atime rule (`mntFlags`: MS_* of the mount). */
   accessed(mntFlags: number): void;
   closed(): void;
@@ -192,6 +247,8 @@ export class TmpFile extends OpenFile implements Backing {
   override backing(): Backing { return this; }
 
   override truncate(len: number): void { this.node.truncateData(len); }
+
+  override fallocate(mode: number, offset: number, len: number): void { this.node.fallocate(mode, offset, len); }
 
   /** Backing: fills part of a file mapping (past EOF stays zero). */
   readInto(offset: number, dst: Uint8Array, dstOff: number, len: number): number {

@@ -4,14 +4,15 @@
 // times updated as shmem does, readdir newest entry first (a renamed entry counts as new), sparse
 // regular files (kernel/fs/tmpfile.ts), symlinks of up to 4095 bytes (those of 128 bytes or more
 // take a page, as shmem_symlink does), FIFO/socket/device nodes (opened by the VFS), xattrs in the
-// user, trusted and security namespaces, and the size= / nr_inodes= limits (ENOSPC).
+// user, trusted and security namespaces, and the size= / nr_inodes= limits (ENOSPC), O_TMPFILE
+// files (born with no name; one link(2) may name them) and fallocate (preallocation, hole punching).
 // Values were checked against a tmpfs of Linux 6.18 (test/fs-tmpfs.test.ts compares live).
 
 import {
-  Errno, E2BIG, EEXIST, EINVAL, EISDIR, ENAMETOOLONG, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO,
+  Errno, E2BIG, EEXIST, EFBIG, EINVAL, EISDIR, ENAMETOOLONG, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, ERANGE,
 } from '../errno.js';
-import type { OpenFile } from '../file.js';
+import type { DirEntry, OpenFile } from '../file.js';
 import type { Stat } from '../host.js';
 import {
   O_PATH, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
@@ -20,7 +21,7 @@ import {
 import type { Process } from '../process.js';
 import { DirFile } from './dirfile.js';
 import { Dirent, FileSystem, Inode, SetAttr, StatFs, Time, sameFs } from './inode.js';
-import { PAGE_SIZE, PathFile, RegularNode, SparseData, TmpFile } from './tmpfile.js';
+import { MAX_FILE_SIZE, PAGE_SIZE, PathFile, RegularNode, SparseData, TmpFile } from './tmpfile.js';
 
 export const TMPFS_MAGIC = 0x01021994;
 const BOGO_DIRENT_SIZE = 20;
@@ -33,6 +34,9 @@ const XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536;
 // Mount flags that decide atime updates (uapi/linux/mount.h).
 const MS_NOATIME = 0x400, MS_STRICTATIME = 0x1000000;
 const DAY = 24 * 3600;
+// fallocate modes (uapi/linux/falloc.h) and F_SEAL_SEAL (uapi/linux/fcntl.h)
+export const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02;
+export const F_SEAL_SEAL = 0x0001;
 
 export interface TmpFsOptions {
   /** st_dev of every inode (an anonymous device, 0:N, on Linux). */
@@ -63,6 +67,9 @@ export class TmpFs extends FileSystem {
   /** "Inode space" in bytes (Linux 6.6+ free_ispace): 1024 per inode and per extra hard link,
    *  plus 40 + name + value bytes per xattr; statfs shows it in units of 1024. */
   usedIspace = 0;
+  /** The RAM behind the limits: what a request on a mount without size= is measured against
+   *  (shmem_fallocate's "impossible to satisfy" check; Linux's overcommit check for kernel mounts). */
+  readonly ramPages: number;
   private readonly defaults: { pages: number; inodes: number; mode: number };
   private nextIno = 1;
   private readonly rootDir: TmpDir;
@@ -71,7 +78,8 @@ export class TmpFs extends FileSystem {
     super();
     this.dev = o.dev;
     this.now = o.now;
-    const half = Math.floor((o.memTotal ?? 4 * 2 ** 30) / PAGE_SIZE / 2);
+    this.ramPages = Math.floor((o.memTotal ?? 4 * 2 ** 30) / PAGE_SIZE);
+    const half = Math.floor(this.ramPages / 2);
     this.maxPages = o.sizeLimit === undefined ? half : Math.ceil(o.sizeLimit / PAGE_SIZE);
     this.maxInodes = o.nrInodes ?? half;
     this.defaults = { pages: half, inodes: half, mode: 0o1777 };
@@ -293,6 +301,8 @@ export class TmpDir extends TmpInode {
   parent: TmpDir;
   /** Removed (rmdir): nothing can be created in it any more and getdents answers ENOENT. */
   dead = false;
+  /** Counts changes to `entries` (open listings prune what went away: TmpDirFile). */
+  generation = 0;
 
   constructor(fs: TmpFs, mode: number, uid: number, gid: number, parent: TmpDir | null) {
     super(fs, S_IFDIR | (mode & 0o7777), uid, gid);
@@ -303,7 +313,7 @@ export class TmpDir extends TmpInode {
   protected override get size(): number { return (2 + this.entries.size) * BOGO_DIRENT_SIZE; }
 
   /** A directory entry was added or removed: the directory's mtime and ctime are now. */
-  private changed(now: Time): void { this.mtime = now; this.ctime = now; }
+  private changed(now: Time): void { this.mtime = now; this.ctime = now; this.generation++; }
 
   override lookup(name: string): Inode | null {
     checkName(name);
@@ -353,6 +363,16 @@ export class TmpDir extends TmpInode {
     return node;
   }
 
+  /** shmem_tmpfile + d_tmpfile: a regular file that is in no directory (nlink 0); the directory
+   *  itself does not change. */
+  override tmpfile(mode: number, uid: number, gid: number, linkable: boolean): Inode {
+    this.fs.checkWritable();
+    const node = new TmpReg(this.fs, mode, uid, gid);
+    node.nlink = 0;
+    node.linkable = linkable;
+    return node;
+  }
+
   override mkdir(name: string, mode: number, uid: number, gid: number): Inode {
     this.canAdd(name);
     const node = new TmpDir(this.fs, mode, uid, gid, this);
@@ -374,11 +394,15 @@ export class TmpDir extends TmpInode {
     this.canAdd(name);
     const t = target as TmpInode;
     if ((t.imode & S_IFMT) === S_IFDIR) throw new Errno(EPERM);
-    if (t.nlink === 0) throw new Errno(ENOENT);          // vfs_link: an unlinked file stays unlinked
-    this.fs.reserveInode();
+    // vfs_link: an unlinked file stays unlinked, except an O_TMPFILE one opened without O_EXCL
+    const linkable = t instanceof TmpReg && t.linkable;
+    if (t.nlink === 0 && !linkable) throw new Errno(ENOENT);
+    // shmem_link: the first name of an O_TMPFILE file is the inode it already holds
+    if (t.nlink > 0) this.fs.reserveInode();
     t.nlink++;
     t.ctime = this.fs.now();
     this.add(name, t);
+    if (linkable) t.linkable = false;                   // I_LINKABLE is good for one link
   }
 
   /** The entry `name`, which must exist. */
@@ -493,7 +517,33 @@ export class TmpDir extends TmpInode {
   }
 
   override open(flags: number, path: string, _p: Process): OpenFile {
-    return new DirFile(this, null, flags, path, this.parent.ino);
+    return new TmpDirFile(this, null, flags, path, this.parent.ino);
+  }
+}
+
+/**
+ * An open tmpfs directory. Linux's tmpfs reads the live entry list with a cursor, so an entry
+ * removed (or renamed away) before the listing reaches it is not returned; entries added while
+ * listing go to the head of the list, behind the cursor, and are not returned either. The
+ * snapshot of DirFile gives the second; this drops the entries that went away, past the position.
+ */
+class TmpDirFile extends DirFile {
+  private generation = -1;
+
+  override readdir(): DirEntry[] {
+    const dir = this.inode as TmpDir;
+    if (dir.dead) throw new Errno(ENOENT);          // iterate_dir: IS_DEADDIR, even mid-listing
+    if (this.snapshot && this.generation !== dir.generation) {
+      const keep = this.snapshot.slice(0, this.pos);
+      for (let i = this.pos; i < this.snapshot.length; i++) {
+        const e = this.snapshot[i];
+        if (e.name === '.' || e.name === '..' || dir.entries.get(e.name)?.ino === e.ino) keep.push(e);
+      }
+      this.snapshot = keep;
+    }
+    const out = super.readdir();
+    this.generation = dir.generation;
+    return out;
   }
 }
 
@@ -501,6 +551,11 @@ export class TmpDir extends TmpInode {
 export class TmpReg extends TmpInode implements RegularNode {
   readonly data: SparseData;
   opens = 0;
+  /** I_LINKABLE: an O_TMPFILE file (opened without O_EXCL) that link(2) may still name. */
+  linkable = false;
+  /** shmem_inode_info.seals (F_GET_SEALS): every shmem file starts with F_SEAL_SEAL; memfd_create
+   *  with MFD_ALLOW_SEALING clears it. Kept for fcntl; no seal is enforced yet. */
+  seals = F_SEAL_SEAL;
 
   constructor(fs: TmpFs, mode: number, uid: number, gid: number) {
     super(fs, S_IFREG | (mode & 0o7777), uid, gid);
@@ -526,6 +581,30 @@ export class TmpReg extends TmpInode implements RegularNode {
   }
 
   accessed(mntFlags: number): void { this.touchAtime(mntFlags); }
+
+  /**
+   * shmem_fallocate: FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE, as the VFS insists) frees pages; mode 0
+   * reserves pages and extends the size, FALLOC_FL_KEEP_SIZE only reserves. Other modes are
+   * EOPNOTSUPP. Success updates mtime and ctime (file_modified), whatever the mode.
+   */
+  fallocate(mode: number, offset: number, len: number): void {
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new Errno(EOPNOTSUPP);
+    this.fs.checkWritable();
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      this.data.punch(offset, len);
+    } else {
+      const end = offset + len;
+      if (end > MAX_FILE_SIZE) throw new Errno(EFBIG);           // inode_newsize_ok
+      const first = Math.floor(offset / PAGE_SIZE), last = Math.ceil(end / PAGE_SIZE);
+      // "Try to avoid a swapstorm if len is impossible to satisfy"
+      if (last - first > (this.fs.maxPages || this.fs.ramPages)) throw new Errno(ENOSPC);
+      this.data.allocate(first, last);
+      if (!(mode & FALLOC_FL_KEEP_SIZE) && end > this.data.size) this.data.size = end;
+    }
+    const now = this.fs.now();
+    this.mtime = now;
+    this.ctime = now;
+  }
 
   closed(): void {
     this.opens--;

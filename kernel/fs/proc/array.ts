@@ -59,7 +59,7 @@ export function procStat(p: Process, t: Task | undefined, reader: Process): stri
   if (p.state !== 'alive') flags |= PF_EXITING;
   const sig31 = (s: SigSet) => s.lo & 0x7fffffff;
   const f: (string | number)[] = [
-    t ? t.tid : p.pid, `(${p.comm})`, state[0], p.ppid, p.pgid, p.sid, ttyNr, ttyPgrp, flags >>> 0,
+    t ? t.tid : p.pid, `(${t ? t.comm : p.comm})`, state[0], p.ppid, p.pgid, p.sid, ttyNr, ttyPgrp, flags >>> 0,
     0, 0, 0, 0,                                        // min_flt cmin_flt maj_flt cmaj_flt
     ticks(cpuMs(p)), 0, ticks(p.childCpuMs), 0,       // utime stime cutime cstime
     20, 0, Math.max(1, p.tasks.filter((x) => !x.dead).length), 0,   // priority nice num_threads itrealvalue
@@ -112,7 +112,7 @@ export function procStatus(p: Process, t: Task | undefined, reader: Process): st
   const tid = t ? t.tid : p.pid;
   const root = p.euid === 0, rootAny = root || p.uid === 0;
   const umask = p.umask.toString(8);
-  let s = `Name:\t${escName(p.comm)}\n`;
+  let s = `Name:\t${escName(t ? t.comm : p.comm)}\n`;
   s += `Umask:\t${('0' + umask).padStart(4, '0')}\n`;
   s += `State:\t${taskState(p, t, reader)}\n`;
   s += `Tgid:\t${p.pid}\nNgid:\t0\nPid:\t${tid}\nPPid:\t${p.state === 'dead' ? 0 : p.ppid}\nTracerPid:\t0\n`;

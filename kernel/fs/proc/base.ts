@@ -6,7 +6,7 @@
 import { GuestFault } from '../../../cpu/memory.js';
 import { Errno, EINVAL, EPERM, EACCES } from '../../errno.js';
 import { bstr } from '../../host.js';
-import type { Process } from '../../process.js';
+import type { Process, Task } from '../../process.js';
 import { checkExists, hasMm, mayAccess } from './task.js';
 import { memCounters } from './task_mmu.js';
 
@@ -94,14 +94,15 @@ export function procPersonality(p: Process, reader: Process): string {
   return (p.personality >>> 0).toString(16).padStart(8, '0') + '\n';
 }
 
-export function procComm(p: Process): string { checkExists(p); return p.comm + '\n'; }
+export function procComm(p: Process, t?: Task): string { checkExists(p); return (t ? t.comm : p.comm) + '\n'; }
 
 /** proc_pid_comm_write: only the thread group itself may rename it; up to 15 bytes, kept as
  *  written (a trailing newline included, as on Linux). */
-export function writeComm(p: Process, data: string, writer: Process): void {
+export function writeComm(p: Process, data: string, writer: Process, t?: Task): void {
   checkExists(p);
   if (writer !== p) throw new Errno(EINVAL);
-  p.comm = data.slice(0, 15).split('\0')[0];
+  const name = data.slice(0, 15).split('\0')[0];
+  if (t) t.comm = name; else p.comm = name;
 }
 
 /** /proc/<pid>/task/<tid>/children: the pids of the children, each followed by a space. */

@@ -7,6 +7,7 @@ import { Errno, ENOENT } from '../../errno.js';
 import { O_CLOEXEC, O_PATH } from '../../linux.js';
 import type { Process } from '../../process.js';
 import type { ProcFs } from '../procfs.js';
+import { AnonFile } from '../anon.js';
 import { NodeAttrs, ProcDir, ProcFile, ProcLink, ProcNode } from './node.js';
 import { checkAccess, checkExists } from './task.js';
 
@@ -34,7 +35,7 @@ function fdLink(fs: ProcFs, p: Process, key: string, attrs: NodeAttrs, fd: numbe
     (reader) => live(reader).path, (reader) => ({ file: live(reader) }), perm, 64);
 }
 
-/** fdinfo/N: what seq_show prints for every file (no per-kind extras yet). */
+/** fdinfo/N: what seq_show prints for every file, then the kind's own lines (epoll, eventfd, timerfd). */
 function fdInfo(fs: ProcFs, p: Process, key: string, attrs: NodeAttrs, fd: number): ProcFile | null {
   if (!p.fds.entry(fd)) return null;
   return new ProcFile(fs, fs.ino(`${key}/fdinfo/${fd}`), String(fd), 0o444, attrs, {
@@ -47,7 +48,8 @@ function fdInfo(fs: ProcFs, p: Process, key: string, attrs: NodeAttrs, fd: numbe
       const flags = (f.flags | (e.cloexec ? O_CLOEXEC : 0)) >>> 0;
       let ino = 0;
       try { ino = f.stat().ino; } catch { /* the host file went away */ }
-      return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${f.mnt ? f.mnt.id : ANON_MNT_ID}\nino:\t${ino}\n`;
+      const extra = f instanceof AnonFile ? f.fdinfo() : '';     // the kind's show_fdinfo
+      return `pos:\t${f.pos}\nflags:\t0${flags.toString(8)}\nmnt_id:\t${f.mnt ? f.mnt.id : ANON_MNT_ID}\nino:\t${ino}\n${extra}`;
     },
   });
 }

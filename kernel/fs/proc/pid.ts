@@ -89,7 +89,7 @@ const AUXV = file('auxv', 0o400, (c, r) => procAuxv(c.p, r));
 const STATUS = file('status', 0o444, (c, r) => procStatus(c.p, c.t, r));
 const PERSONALITY = file('personality', 0o400, (c, r) => procPersonality(c.p, r));
 const LIMITS = file('limits', 0o444, (c) => procLimits(c.p));
-const COMM = file('comm', 0o644, (c) => procComm(c.p), (c) => ({ write: (d, w) => writeComm(c.p, d, w) }));
+const COMM = file('comm', 0o644, (c) => procComm(c.p, c.t), (c) => ({ write: (d, w) => writeComm(c.p, d, w, c.t) }));
 const CMDLINE = file('cmdline', 0o444, (c) => procCmdline(c.p));
 const STATM = file('statm', 0o444, (c) => procStatm(c.p));
 const MAPS = file('maps', 0o444, (c) => procMaps(c.p), (c) => ({ open: (_f, r) => checkAccess(r, c.p) }));

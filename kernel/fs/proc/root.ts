@@ -40,7 +40,7 @@ export function buildRoot(fs: ProcFs): ProcDir {
   // self and thread-self name the reader: readlink needs to know who asks; following (which
   // always knows) goes to the directory directly
   const selfText = (r?: Process) => { if (!r) throw new Errno(ENOENT); return String(r.pid); };
-  const threadText = (r?: Process) => { if (!r) throw new Errno(ENOENT); return `${r.pid}/task/${r.tasks[0]?.tid ?? r.pid}`; };
+  const threadText = (r?: Process) => { if (!r) throw new Errno(ENOENT); return `${r.pid}/task/${(r.current && !r.current.dead ? r.current : r.tasks[0])?.tid ?? r.pid}`; };
   const self = new ProcLink(fs, fs.fixedIno(), 'self', attrs, selfText,
     (r) => ({ path: `${mountPoint(fs)}/${selfText(r)}` }));
   const threadSelf = new ProcLink(fs, fs.fixedIno(), 'thread-self', attrs, threadText,
