@@ -15,9 +15,8 @@
 //                    ENOTRECOVERABLE; process-shared mutex, condvar, barrier, semaphore
 //   threads_fork     fork/exec/exit in a threaded process, pthread_atfork, fork from a thread
 //
-// Each lxrun comparison is a `todo` while issue #7 is open (clone with CLONE_THREAD answers ENOSYS
-// today); remove the entry from TODO when a fixture passes. The "native runs agree" tests are not
-// todo: they check the fixtures themselves (status 0, the same output twice).
+// A comparison known to fail gets an entry in TODO with the reason. The "native runs agree" tests
+// check the fixtures themselves (status 0, the same output twice).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,17 +31,8 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const FIXTURES = ['threads_basic', 'threads_sync', 'threads_cancel', 'threads_signals', 'threads_robust', 'threads_fork'] as const;
 const LIBCS = ['musl', 'glibc', 'glibc-dyn'] as const;
 
-const WHY = 'threads (issue #7) are being implemented';
-/** Known failures under lxrun, by fixture name ('python3' for the python test). */
-const TODO: Record<string, string | undefined> = {
-  threads_basic: WHY,
-  threads_sync: WHY,
-  threads_cancel: WHY,
-  threads_signals: WHY,
-  threads_robust: WHY,
-  threads_fork: WHY,
-  python3: WHY,
-};
+/** Known failures under lxrun, by fixture name ('python3' for the python test): none today. */
+const TODO: Record<string, string | undefined> = {};
 
 /** Time limit of one lxrun run of a fixture. */
 const LXRUN_MS = 120_000;
