@@ -23,6 +23,8 @@ const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
 
 /** Executions after which a block gets its own dispatch function (see threadBlock); 0 threads
  *  every block at once (tests run the threaded code that way). */
+/** 2^47: canonical addresses are in [-2^47, 2^47) as signed 64-bit numbers. */
+const CANON = 0x800000000000;
 const HOT = Number(globalThis.process?.env?.LX_HOT ?? 16);
 
 /** A decoded block; succ caches the block that followed it last time (a direct link that
@@ -203,7 +205,29 @@ export class Cpu {
     }
     if (i.seg >= 4) a += i.seg === 4 ? this.fsBase : this.gsBase;
     if (!this.mode64) a = a >>> 0;
+    // outside the canonical range the double sum may have lost bits or not wrapped at 2^64
+    else if (a >= CANON || a < -CANON) a = this.eaWrapped(i);
     return a;
+  }
+
+  /** The effective address summed exactly modulo 2^64 (hi word signed): rare, for sums that leave
+   *  the canonical range on the way (a huge index times 8 that wraps back to a small offset). */
+  eaWrapped(i: Insn): number {
+    const r = this.r;
+    let lo = i.disp >>> 0, hi = i.disp < 0 ? -1 : 0;
+    const add = (l: number, h: number) => { lo += l >>> 0; hi = (hi + h) | 0; };
+    if (i.base >= 0) add(r[2 * i.base], r[2 * i.base + 1]);
+    if (i.index >= 0) {
+      const sh = i.scale === 8 ? 3 : i.scale === 4 ? 2 : i.scale === 2 ? 1 : 0;
+      const il = r[2 * i.index], ih = r[2 * i.index + 1];
+      add(il << sh, sh ? (ih << sh) | (il >>> (32 - sh)) : ih);
+    }
+    if (i.seg >= 4) {
+      const b = i.seg === 4 ? this.fsBase : this.gsBase;
+      add(b % TWO32, Math.floor(b / TWO32));
+    }
+    hi = (hi + Math.floor(lo / TWO32)) | 0;
+    return hi * TWO32 + (lo >>> 0);
   }
 
   // ---- registers ------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ import type { Handler, Insn } from './insn.js';
 const inlineSource = new WeakMap<Handler, string>();
 
 /** Helper functions the inlined source may call as H.name(...). */
-const HELPERS: Record<string, unknown> = {};
+const HELPERS: Record<string, unknown> = {
+  /** A folded address, or the exact one when the fast sum left the canonical range. */
+  eaCanon: (c: Cpu, i: Insn, a: number): number => (a >= 0x800000000000 || a < -0x800000000000 ? c.eaWrapped(i) : a),
+};
 
 export function registerInlineHelpers(h: Record<string, unknown>): void {
   Object.assign(HELPERS, h);
@@ -35,6 +38,8 @@ function eaExpr(i: Insn): string {
   if (i.base >= 0) parts.push(`c.r[${2 * i.base + 1}] * 4294967296 + (c.r[${2 * i.base}] >>> 0)`);
   if (i.index >= 0) parts.push(`(c.r[${2 * i.index + 1}] * 4294967296 + (c.r[${2 * i.index}] >>> 0)) * ${i.scale}`);
   if (i.disp !== 0) parts.push(String(i.disp));
+  // an index can carry the sum out of the canonical range, where it must wrap exactly (c.ea)
+  if (i.index >= 0) return `H.eaCanon(c, i, ${parts.join(' + ')})`;
   return `(${parts.join(' + ')})`;
 }
 

@@ -59,8 +59,9 @@ export abstract class OpenFile {
    */
   read(_buf: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
   write(_data: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
-  /** Readiness for poll/select (POLLIN, POLLOUT, POLLHUP, POLLERR ... bits). */
-  poll(): number { return POLL_ALWAYS; }
+  /** Readiness for poll/select (POLLIN, POLLOUT, POLLHUP, POLLERR ... bits). `events` is what the
+   *  caller waits for: a file that must start work to learn about input does so only when asked. */
+  poll(_events = POLL_ALWAYS): number { return POLL_ALWAYS; }
   /** Where pollers wait for the readiness to change (null: it never changes). */
   get waitq(): WaitQueue | null { return null; }
   pread(_buf: Uint8Array, _pos: number): number { throw new Errno(ESPIPE); }
@@ -257,11 +258,13 @@ export class HostFile extends OpenFile implements Backing {
     return n;
   }
 
-  override poll(): number {
+  override poll(events = POLL_ALWAYS): number {
     if (!this.mayBlock) return POLL_ALWAYS;
     let mask = POLLOUT | POLLWRNORM;     // the host does not say when its pipe is full
     if (this.inbuf || this.ineof || this.inerr) mask |= POLLIN | POLLRDNORM;
-    else if (this.readable) this.fill(4096);
+    // A host read is started only for a caller that waits for input: a read left pending on a
+    // socket nobody writes to (a program polling its stdout with events 0) would keep it forever.
+    else if (this.readable && (events & (POLLIN | POLLRDNORM))) this.fill(4096);
     return mask;
   }
 
@@ -444,11 +447,11 @@ export class StreamFile extends OpenFile {
     return waitFor<number>(t, [this.inq], () => this.tryTake(buf), { intr: () => -ERESTARTSYS });
   }
 
-  override poll(): number {
+  override poll(events = POLL_ALWAYS): number {
     let mask = this.sink ? POLLOUT | POLLWRNORM : 0;
     if (this.source) {
       if (this.pending || this.eof) mask |= POLLIN | POLLRDNORM;
-      else this.fill();
+      else if (events & (POLLIN | POLLRDNORM)) this.fill();
     }
     return mask;
   }

@@ -154,10 +154,19 @@ function readTimespec(t: Task, addr: number, off = 0): [number, number] {
 const validTs = ([s, ns]: [number, number]): boolean => s >= 0 && ns >= 0 && ns < 1e9;
 const tsMs = ([s, ns]: [number, number]): number => s * 1000 + ns / 1e6;
 
+/** get_timespec64 of a struct __kernel_timespec: 64-bit fields in both ABIs; a 32-bit caller's
+ *  tv_nsec keeps only its low half (the padding). */
+function readKernelTimespec(t: Task, addr: number): [number, number] {
+  const dv = new DataView(t.mem.readBytes(addr, 16).buffer);
+  const sec = Number(dv.getBigInt64(0, true));
+  const nsec = t.proc.mode64 ? Number(dv.getBigInt64(8, true)) : dv.getUint32(8, true);
+  return [sec, nsec];
+}
+
 const epoll_pwait2: Handler = (t, [epfd, events, maxevents, tsp, sigmask, sigsetsize]) => {
   let deadline: number | undefined;
   if (tsp) {
-    const ts = readTimespec(t, tsp);
+    const ts = readKernelTimespec(t, tsp);
     if (!validTs(ts)) throw new Errno(EINVAL);
     deadline = ts[0] === 0 && ts[1] === 0 ? 0 : t.kernel.nowMs() + tsMs(ts);
   }

@@ -3,7 +3,7 @@
 //
 // The differential test runs the `memfd` fixture (musl, glibc, glibc-dyn) natively on a fresh
 // directory under /dev/shm (a real tmpfs: O_TMPFILE and fallocate behave as tmpfs's do) and under
-// `lxrun --tmpfs /tmp` on /tmp/d; stdout, stderr and the exit status must agree. When /dev/shm is
+// `lxrun --tmpfs /lxtmp` on /lxtmp/d (not /tmp: the program itself may live there); stdout, stderr and the exit status must agree. When /dev/shm is
 // not a tmpfs the native side cannot be the oracle and those tests are skipped, saying why.
 // The unit tests below pin what the fixture cannot see from user space: page and inode accounting
 // of unnamed files, ENOSPC with its undo, and the file systems that have no O_TMPFILE or fallocate.
@@ -54,7 +54,7 @@ for (const libc of LIBCS) {
     const flags = (process.env.LXRUN_FLAGS ?? '').split(/\s+/).filter(Boolean);
     const lxEnv = { ...env };
     for (const [k, v] of Object.entries(process.env)) if (k.startsWith('LXRUN_') && v !== undefined) lxEnv[k] = v;
-    const lxrun = await runCommand([LXRUN, ...flags, '--tmpfs', '/tmp', program, '/tmp/d'],
+    const lxrun = await runCommand([LXRUN, ...flags, '--tmpfs', '/lxtmp', program, '/lxtmp/d'],
       { env: lxEnv, timeoutMs: lxrunTimeoutMs(120_000) });
     const diff = differences({ native, lxrun });
     if (diff) fail(diff);

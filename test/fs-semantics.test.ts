@@ -4,7 +4,7 @@
 // SEEK_DATA/SEEK_HOLE, FIFOs, O_APPEND, utimensat with nanoseconds, getdents64 while entries go
 // away, umask/chmod, setgid and sticky directories, mknod, statfs and access, printing one line
 // per step. It runs natively in a fresh directory on a real tmpfs (/dev/shm) and under
-// `lxrun --tmpfs /tmp` in /tmp; stdout, stderr and the exit status must be equal. The native run
+// `lxrun --tmpfs /lxtmp` in /lxtmp (not /tmp: the fixture itself may live there); stdout, stderr and the exit status must be equal. The native run
 // in the same test is the only source of expected output.
 //
 // Sections that lxrun cannot do yet run as separate `todo` tests with the reason, so the rest
@@ -48,7 +48,7 @@ function nativeSkipReason(): string | undefined {
 
 function lxrunArgv(program: string, args: string[]): string[] {
   const flags = (process.env.LXRUN_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  return [LXRUN, ...flags, '--tmpfs', '/tmp', program, ...args];
+  return [LXRUN, ...flags, '--tmpfs', '/lxtmp', program, ...args];
 }
 
 function lxrunEnv(): Record<string, string> {
@@ -75,7 +75,7 @@ async function runPair(program: string, sections: string[]): Promise<{ native: R
   const work = mkdtempSync(join(NATIVE_TMPFS, 'lxbrand-fsops-'));
   try {
     const native = await runCommand([program, join(work, 'fsops'), ...sections], { env: baseEnv(), cwd: work, timeoutMs: 60_000 });
-    const lxrun = await runCommand(lxrunArgv(program, ['/tmp/fsops', ...sections]), {
+    const lxrun = await runCommand(lxrunArgv(program, ['/lxtmp/fsops', ...sections]), {
       env: lxrunEnv(), cwd: work, timeoutMs: lxrunTimeoutMs(180_000),
     });
     return { native, lxrun };
