@@ -53,6 +53,8 @@ export interface KernelOptions {
   rootReadOnly?: boolean;
   /** The zone's file systems, in mount order; default: `root` (hostfs) with /proc, /dev, /sys. */
   mounts?: MountSpec[];
+  /** CPUs the zone reports (sched_getaffinity, /proc/cpuinfo, /sys; default: the host's). */
+  cpus?: number;
   /** Accept i386 executables (the i386 ABI is not there yet). */
   i386?: boolean;
 }
@@ -81,6 +83,8 @@ export class Kernel {
   readonly version: string;
   hostname: string;
   domainname: string;
+  /** CPUs the zone reports; its threads take turns on one host thread whatever the number. */
+  readonly cpus: number;
   /** The host terminal, shared by every stdio descriptor that is a tty. */
   private ttys = new Map<number, TtyDevice>();
   /** Monotonic ms at boot (for uptime-relative clocks). */
@@ -108,6 +112,7 @@ export class Kernel {
     this.hostname = options.hostname ?? this.host.sys.hostname();
     this.domainname = options.domainname ?? '(none)';
     this.bootMs = this.nowMs();
+    this.cpus = Math.max(1, Math.min(1024, Math.floor(options.cpus ?? this.host.sys.cpus()) || 1));
     this.vfs = new Vfs(this);
     setupMounts(this, options.mounts ?? [
       { type: 'host', source: options.root ?? '/', target: '/', readonly: !!options.rootReadOnly },

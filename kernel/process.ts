@@ -18,10 +18,6 @@ import {
 import { defaultAction, newSigActions, SigAction, SigPending, SigSet, SIGCHLD, SIGKILL } from './signal.js';
 import { WaitQueue } from './wait.js';
 
-/** CPUs a zone's tasks may run on (sched_getaffinity, Cpus_allowed): its threads share one host
- *  thread, so one — like a container pinned with taskset 1; cpuinfo and sysfs show the machine's. */
-export const AFFINITY_CPUS = 1;
-
 /** The pid of the zone's init: a kernel-side reaper, not a guest program. */
 export const INIT_PID = 1;
 

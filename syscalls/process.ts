@@ -15,7 +15,7 @@ import {
   ARCH_SET_CPUID, ARCH_SET_FS, ARCH_SET_GS, NR_OPEN, RLIMIT_NOFILE, RLIM_NLIMITS, RUSAGE_CHILDREN, RUSAGE_SELF,
   RUSAGE_THREAD, USER_HZ,
 } from '../kernel/linux.js';
-import { AFFINITY_CPUS, type Process, type Rlimit, type Task } from '../kernel/process.js';
+import type { Process, Rlimit, Task } from '../kernel/process.js';
 import { encode, get64, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf, atPath, put32, put64, readCStr, readPath } from './util.js';
@@ -383,26 +383,38 @@ const times: Handler = (t, [buf]) => {
 
 // ---- scheduling ---------------------------------------------------------------------------------------
 
-/** The zone runs its threads on one host thread: they may run on CPU 0 only. */
-export const NR_CPUS = AFFINITY_CPUS;
-
 const sched_yield: Handler = () => 0;
 
+/** A thread of the zone named by a sched_* call (0: the caller), or ESRCH. */
+function schedTarget(t: Task, pid: number): Task {
+  if (pid === 0) return t;
+  const x = t.kernel.tasks.get(pid);
+  if (!x || x.dead) throw new Errno(ESRCH);
+  return x;
+}
+
+/** sched_getaffinity: every CPU the zone reports (--cpus), in a mask of whole longs. */
 const sched_getaffinity: Handler = (t, [pid, len, mask]) => {
-  selfPid(t, pid === t.tid ? 0 : pid);
+  schedTarget(t, pid);
   const word = t.proc.mode64 ? 8 : 4;
-  if (len * 8 < NR_CPUS || len % word !== 0) throw new Errno(EINVAL);
-  const n = Math.min(len, word);
+  const cpus = t.kernel.cpus;
+  if (len * 8 < cpus || len % word !== 0) throw new Errno(EINVAL);
+  const n = Math.min(len, Math.ceil(cpus / (word * 8)) * word);
   const b = new Uint8Array(n);
-  b[0] = 1;
+  for (let c = 0; c < cpus; c++) b[c >> 3] |= 1 << (c & 7);
   t.mem.writeBytes(mask, b);
   return n;
 };
 
+/** sched_setaffinity: accepted when the mask names at least one of the zone's CPUs (the threads
+ *  share one host thread whatever the mask says). */
 const sched_setaffinity: Handler = (t, [pid, len, mask]) => {
-  selfPid(t, pid === t.tid ? 0 : pid);
+  schedTarget(t, pid);
   const b = t.mem.readBytes(mask, Math.min(len, 128));
-  if (b.length === 0 || !(b[0] & 1)) throw new Errno(EINVAL);
+  const cpus = t.kernel.cpus;
+  let any = false;
+  for (let c = 0; c < cpus && (c >> 3) < b.length; c++) if (b[c >> 3] & (1 << (c & 7))) any = true;
+  if (!any) throw new Errno(EINVAL);
   return 0;
 };
 

@@ -35,7 +35,7 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** The kernel as devices.ts and devfs.ts see it: the host, the host terminal, the first process. */
 function kernel(tty: TtyDevice | null = null, firstSid = 0): Kernel {
-  return { host, hostTty: tty, first: firstSid ? { sid: firstSid } : null } as unknown as Kernel;
+  return { host, hostTty: tty, first: firstSid ? { sid: firstSid } : null, cpus: Math.max(1, host.sys.cpus()) } as unknown as Kernel;
 }
 const proc = (sid = 1) => ({ sid, fsuid: 0, fsgid: 0, groups: [] }) as unknown as Process;
 

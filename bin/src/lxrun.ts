@@ -34,6 +34,7 @@ Options:
   -w, --workdir DIR   working directory inside the root (default: the current directory
                       without --root/--image, / with them)
   --hostname NAME     the zone's host name (uname -n)
+  --cpus N            CPUs the programs see (sched_getaffinity, /proc/cpuinfo; default: the host's)
   -e, --env K=V       set an environment variable for the program (repeatable)
   -u, --unset K       remove an environment variable
   -i, --clear-env     start from an empty environment instead of lxrun's own
@@ -62,6 +63,7 @@ interface Options {
   tmpfs: string[];
   workdir?: string;
   hostname?: string;
+  cpus?: number;
   env: Map<string, string>;
   release?: string;
   program: string;
@@ -95,6 +97,11 @@ export function parseArgs(argv: string[]): Options | 'help' | 'syscalls' {
       o.tmpfs.push(path.posix.normalize(d));
     } else if (a === '-w' || a === '--workdir' || a.startsWith('--workdir=')) o.workdir = a.startsWith('--workdir=') ? a.slice(10) : value(a);
     else if (a === '--hostname' || a.startsWith('--hostname=')) o.hostname = a.startsWith('--hostname=') ? a.slice(11) : value(a);
+    else if (a === '--cpus' || a.startsWith('--cpus=')) {
+      const v = a.startsWith('--cpus=') ? a.slice(7) : value(a);
+      if (!/^[1-9][0-9]*$/.test(v) || Number(v) > 1024) throw new UsageError(`--cpus wants a number from 1 to 1024, not '${v}'`);
+      o.cpus = Number(v);
+    }
     else if (a === '-i' || a === '--clear-env') env.clear();
     else if (a === '-e' || a === '--env' || a.startsWith('--env=')) {
       const kv = a.startsWith('--env=') ? a.slice(6) : value(a);
@@ -235,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const kernel = new Kernel({
-    host, verbose: o.verbose, release: o.release, hostname: o.hostname, mounts, log: (line) => say(`lxrun: ${line}`),
+    host, verbose: o.verbose, release: o.release, hostname: o.hostname, cpus: o.cpus, mounts, log: (line) => say(`lxrun: ${line}`),
   });
   let resolved: string;
   try {

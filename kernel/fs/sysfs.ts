@@ -101,7 +101,7 @@ export class SysFs extends FileSystem {
     super();
     this.readonly = true;
     this.time = k.host.clock.realtime();
-    this.rootNode = this.build(tree(Math.max(1, k.host.sys.cpus())), null);
+    this.rootNode = this.build(tree(k.cpus), null);
   }
 
   private build(spec: Spec, parent: SysNode | null): SysNode {

@@ -3,7 +3,7 @@
 // I/O delays) read 0; CPU time is all user time, as times(2) reports it here.
 
 import { RLIMIT_RSS, RLIMIT_SIGPENDING, SIG_DFL, SIG_IGN } from '../../linux.js';
-import { AFFINITY_CPUS, type Process, type Task } from '../../process.js';
+import type { Process, Task } from '../../process.js';
 import { SigSet } from '../../signal.js';
 import { bitmapHex, bitmapList, hex64, ticks, ULONG_MAX } from './format.js';
 import { cpuMs, hasMm, mayAccess, taskState } from './task.js';
@@ -105,7 +105,7 @@ function queued(p: Process): number {
 
 /** proc_pid_status. */
 export function procStatus(p: Process, t: Task | undefined, reader: Process): string {
-  const cpus = p.kernel.host.sys.cpus() || 1;
+  const cpus = p.kernel.cpus;
   const [ign, cgt] = sigIgnCatch(p);
   const pend = t ? t.pending.set : new SigSet();
   const blocked = t ? t.sigmask : new SigSet();
@@ -136,7 +136,7 @@ export function procStatus(p: Process, t: Task | undefined, reader: Process): st
   s += 'NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n';
   // the guest cannot reach the host's speculative execution
   s += 'Speculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\tnot affected\n';
-  s += `Cpus_allowed:\t${bitmapHex((b) => b < AFFINITY_CPUS, cpus)}\nCpus_allowed_list:\t${bitmapList((b) => b < AFFINITY_CPUS, cpus)}\n`;
+  s += `Cpus_allowed:\t${bitmapHex(() => true, cpus)}\nCpus_allowed_list:\t${bitmapList(() => true, cpus)}\n`;
   s += `Mems_allowed:\t${bitmapHex((b) => b === 0, MAX_NUMNODES)}\nMems_allowed_list:\t0\n`;
   s += 'voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n';
   return s;

@@ -10,7 +10,7 @@ interface CpuTicks { user: number; system: number; idle: number }
 
 function uptimeSec(k: Kernel): number { return k.nowMs() / 1000; }
 
-function cpuCount(k: Kernel): number { return Math.max(1, k.host.sys.cpus()); }
+function cpuCount(k: Kernel): number { return k.cpus; }
 
 /** Jiffies (USER_HZ) of the whole machine: user and system from the emulator's CPU usage. */
 function cpuTicks(k: Kernel): CpuTicks {

@@ -50,7 +50,7 @@ export function buildRoot(fs: ProcFs): ProcDir {
     new ProcFile(fs, fs.fixedIno(), name, perm, attrs, { show });
   const fixed: ProcNode[] = [
     new ProcLink(fs, fs.fixedIno(), 'mounts', attrs, () => 'self/mounts'),
-    gen('cpuinfo', () => procCpuinfo(Math.max(1, k.host.sys.cpus()))),
+    gen('cpuinfo', () => procCpuinfo(k.cpus)),
     gen('meminfo', () => procMeminfo(k)),
     gen('uptime', () => procUptime(k)),
     gen('loadavg', () => procLoadavg(k)),
