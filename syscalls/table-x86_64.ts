@@ -12,6 +12,7 @@ import { fsCalls } from './fs.js';
 import { xattrCalls } from './xattr.js';
 import { fdfileCalls } from './fdfiles.js';
 import { futexCalls } from './futex.js';
+import { membarrierCalls } from './membarrier.js';
 import { infoCalls } from './info.js';
 import { eperm, enosys, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
@@ -24,7 +25,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler, SyscallEntry } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...fdfileCalls,
 };
 const PRIV = 'privileged: a zone holds no CAP_SYS_ADMIN/CAP_SYS_TIME/...; always EPERM';
 const LINUX_ENOSYS = Symbol('ENOSYS on Linux too');
@@ -356,7 +357,7 @@ const ROWS: Row[] = [
   [321, 'bpf', eperm, PRIV],
   [322, 'execveat', H.execveat, 'a descriptor opened O_PATH|O_CLOEXEC is run by its path'],
   [323, 'userfaultfd', 'needs other processes or namespaces: processes issue'],
-  [324, 'membarrier', 'not implemented yet'],
+  [324, 'membarrier', H.membarrier, 'the rseq forms are not offered (QUERY leaves them out): rseq is not implemented'],
   [325, 'mlock2', H.mlock2],
   [326, 'copy_file_range', H.copy_file_range],
   [327, 'preadv2', H.preadv2],

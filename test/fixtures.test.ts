@@ -55,6 +55,7 @@ const FIXTURES: Fixture[] = [
   { name: 'fileio', tmpDirArg: true },
   { name: 'sha256', args: ['256K'] },
   { name: 'sortbench', args: ['100000'] },
+  { name: 'membarrier' },
 ];
 
 const LIBCS = ['musl', 'glibc', 'glibc-dyn'] as const;

@@ -14,6 +14,7 @@
 //   threads_robust   robust mutexes: owner thread / child process death (EOWNERDEAD), consistent,
 //                    ENOTRECOVERABLE; process-shared mutex, condvar, barrier, semaphore
 //   threads_fork     fork/exec/exit in a threaded process, pthread_atfork, fork from a thread
+//   threads_pi       priority-inheritance mutexes (FUTEX_LOCK_PI/UNLOCK_PI/TRYLOCK_PI) under contention
 //
 // A comparison known to fail gets an entry in TODO with the reason. The "native runs agree" tests
 // check the fixtures themselves (status 0, the same output twice).
@@ -28,7 +29,7 @@ import { FIXTURE_BIN, differences, fail, isExecutableFile, runBoth, runNative } 
 const work = mkdtempSync(join(tmpdir(), 'lxbrand-threads-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const FIXTURES = ['threads_basic', 'threads_sync', 'threads_cancel', 'threads_signals', 'threads_robust', 'threads_fork'] as const;
+const FIXTURES = ['threads_basic', 'threads_sync', 'threads_cancel', 'threads_signals', 'threads_robust', 'threads_fork', 'threads_pi'] as const;
 const LIBCS = ['musl', 'glibc', 'glibc-dyn'] as const;
 
 /** Known failures under lxrun, by fixture name ('python3' for the python test): none today. */
