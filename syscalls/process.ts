@@ -259,9 +259,10 @@ const set_robust_list: Handler = (t, [head, len]) => {
 };
 
 const get_robust_list: Handler = (t, [pid, headp, lenp]) => {
-  if (pid !== 0 && pid !== t.tid) throw new Errno(ESRCH);
-  if (t.proc.mode64) { put64(t, headp, t.robustList); put64(t, lenp, t.robustLen); }
-  else { put32(t, headp, t.robustList); put32(t, lenp, t.robustLen); }
+  const x = pid === 0 ? t : t.kernel.tasks.get(pid);
+  if (!x || x.dead) throw new Errno(ESRCH);
+  if (t.proc.mode64) { put64(t, headp, x.robustList); put64(t, lenp, x.robustLen); }
+  else { put32(t, headp, x.robustList); put32(t, lenp, x.robustLen); }
   return 0;
 };
 

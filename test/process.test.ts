@@ -68,7 +68,7 @@ test('sh: while loops with arithmetic', () => sh(`i=0; s=0; while [ $i -lt 200 ]
   echo "$i $s $((1<<40)) $((-17/5)) $((-17%5))"`));
 
 test('sh: background jobs, wait and exit statuses', () => sh(`(sleep 0.3; exit 5) & a=$!; (exit 6) & b=$!;
-  wait $b; echo "b=$?"; wait $a; echo "a=$?"; sleep 10 & c=$!; kill $c; wait $c; echo "c=$?"; exit 42`, { status: 42 }));
+  wait $b; echo "b=$?"; wait $a; echo "a=$?"; sleep 10 & c=$!; sleep 1; kill $c; wait $c; echo "c=$?"; exit 42`, { status: 42 }));
 
 test('sh: trap on signals and on exit', () => sh(`trap 'echo usr1' USR1; kill -USR1 $$; echo after;
   trap 'echo "exit trap $?"' EXIT; sh -c 'kill -TERM $$'; echo "child $?"; exit 3`, { status: 3 }));
