@@ -21,11 +21,14 @@ const TWO32 = 4294967296;
 // environment is read only where one exists (Node), so cpu/ stays host-neutral.
 const MAX_BLOCK = Number(globalThis.process?.env?.LX_MAXBLOCK ?? 64);
 
-/** Executions after which a block gets its own dispatch function (see threadBlock); 0 threads
- *  every block at once (tests run the threaded code that way). */
 /** 2^47: canonical addresses are in [-2^47, 2^47) as signed 64-bit numbers. */
 const CANON = 0x800000000000;
-const HOT = Number(globalThis.process?.env?.LX_HOT ?? 16);
+/** Executions after which a block gets its own dispatch function (see threadBlock); 0 threads
+ *  every block at once (tests run the threaded code that way). Measured (user CPU, this machine):
+ *  python3 -c pass (38 k distinct blocks) 9.2 s at 16, 4.4 s at 1000, 3.2 s at 4000; sha256 4 MiB
+ *  1.71 / 1.69 / 1.72 s and sortbench 3e5 0.91 / 0.92 / 0.98 s: compiling warm code costs more
+ *  than it saves, hot loops reach any of these counts at once. */
+const HOT = Number(globalThis.process?.env?.LX_HOT ?? 1000);
 
 /** A decoded block; succ caches the block that followed it last time (a direct link that
  *  saves the map lookup), valid turns false when the cache is cleared. */
