@@ -13,6 +13,7 @@ import { xattrCalls } from './xattr.js';
 import { fdfileCalls } from './fdfiles.js';
 import { futexCalls } from './futex.js';
 import { membarrierCalls } from './membarrier.js';
+import { credCalls } from './creds.js';
 import { infoCalls } from './info.js';
 import { eperm, enosys, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
@@ -25,7 +26,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler, SyscallEntry } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
 };
 const PRIV = 'privileged: a zone holds no CAP_SYS_ADMIN/CAP_SYS_TIME/...; always EPERM';
 const LINUX_ENOSYS = Symbol('ENOSYS on Linux too');
@@ -138,25 +139,25 @@ const ROWS: Row[] = [
   [102, 'getuid', H.getuid],
   [103, 'syslog', eperm, PRIV],
   [104, 'getgid', H.getgid],
-  [105, 'setuid', 'credential changes arrive with the processes issue'],
-  [106, 'setgid', 'credential changes arrive with the processes issue'],
+  [105, 'setuid', H.setuid],
+  [106, 'setgid', H.setgid],
   [107, 'geteuid', H.geteuid],
   [108, 'getegid', H.getegid],
   [109, 'setpgid', H.setpgid],
   [110, 'getppid', H.getppid],
   [111, 'getpgrp', H.getpgrp],
   [112, 'setsid', H.setsid, 'the controlling terminal is not detached'],
-  [113, 'setreuid', 'credential changes arrive with the processes issue'],
-  [114, 'setregid', 'credential changes arrive with the processes issue'],
+  [113, 'setreuid', H.setreuid],
+  [114, 'setregid', H.setregid],
   [115, 'getgroups', H.getgroups],
-  [116, 'setgroups', 'credential changes arrive with the processes issue'],
-  [117, 'setresuid', 'credential changes arrive with the processes issue'],
+  [116, 'setgroups', H.setgroups],
+  [117, 'setresuid', H.setresuid],
   [118, 'getresuid', H.getresuid],
-  [119, 'setresgid', 'credential changes arrive with the processes issue'],
+  [119, 'setresgid', H.setresgid],
   [120, 'getresgid', H.getresgid],
   [121, 'getpgid', H.getpgid],
-  [122, 'setfsuid', 'credential changes arrive with the processes issue'],
-  [123, 'setfsgid', 'credential changes arrive with the processes issue'],
+  [122, 'setfsuid', H.setfsuid],
+  [123, 'setfsgid', H.setfsgid],
   [124, 'getsid', H.getsid],
   [125, 'capget', 'credential changes arrive with the processes issue'],
   [126, 'capset', 'credential changes arrive with the processes issue'],

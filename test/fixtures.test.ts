@@ -56,6 +56,7 @@ const FIXTURES: Fixture[] = [
   { name: 'sha256', args: ['256K'] },
   { name: 'sortbench', args: ['100000'] },
   { name: 'membarrier' },
+  { name: 'creds' },
 ];
 
 const LIBCS = ['musl', 'glibc', 'glibc-dyn'] as const;

@@ -28,8 +28,6 @@ const SECTIONS = [
 
 /** Sections with a known difference, and why. */
 const TODO: Record<string, string> = {
-  euid: 'seteuid/setresuid answer ENOSYS (credential changes are not implemented: syscalls/table-x86_64.ts ' +
-    '"credential changes arrive with the processes issue"), so the sticky-directory and AT_EACCESS steps as uid 1000 cannot run',
   deadcwd: 'the working directory is kept as a path string (Process.cwd), not a reference to the directory: after ' +
     'rmdir of the cwd, stat(".") gives ENOENT instead of nlink 0, getcwd still answers a path and chdir("..") fails',
 };
