@@ -253,10 +253,16 @@ export class Vfs {
     pl.dir.inode.mknod(pl.name, (type || S_IFREG) | ((mode & 0o7777) & ~p.umask), type === S_IFCHR || type === S_IFBLK ? rdev : 0, uid, gid);
   }
 
-  /** The victim of unlink/rmdir/rename-source: it must exist, and not be a mount point. */
-  private victim(p: Process, pl: ParentLoc): Loc {
+  /**
+   * The victim of unlink/rmdir/rename-source: it must exist, be of the kind the call removes
+   * (`dir`: rmdir wants a directory, unlink anything else; may_delete checks this first), and not
+   * be a mount point.
+   */
+  private victim(p: Process, pl: ParentLoc, dir?: boolean): Loc {
     const v = this.walker.child(p, pl.dir, pl.name);
     if (!v) throw new Errno(ENOENT);
+    if (dir === true && !v.inode.isDir) throw new Errno(ENOTDIR);
+    if (dir === false && v.inode.isDir) throw new Errno(EISDIR);
     if (this.k.mounts.isMountPoint(v.path)) throw new Errno(EBUSY);
     return v;
   }
@@ -266,8 +272,7 @@ export class Vfs {
     if (pl.name === '.') throw new Errno(EINVAL);
     if (pl.name === '..') throw new Errno(39 /* ENOTEMPTY */);
     if (pl.name === '') throw new Errno(EBUSY);
-    const v = this.victim(p, pl);
-    if (!v.inode.isDir) throw new Errno(ENOTDIR);
+    const v = this.victim(p, pl, true);
     this.dirWrite(p, pl.dir);
     checkSticky(p, pl.dir.inode.stat(), v.inode.stat());
     pl.dir.inode.rmdir(pl.name);
@@ -276,8 +281,7 @@ export class Vfs {
   unlink(p: Process, path: string): void {
     const pl = this.parent(p, path);
     if (isSpecial(pl.name)) throw new Errno(EISDIR);
-    const v = this.victim(p, pl);
-    if (v.inode.isDir) throw new Errno(EISDIR);
+    const v = this.victim(p, pl, false);
     if (pl.trailingSlash) throw new Errno(ENOTDIR);
     this.dirWrite(p, pl.dir);
     checkSticky(p, pl.dir.inode.stat(), v.inode.stat());

@@ -1,6 +1,6 @@
 // Path calls: stat family, access, cwd, directories, links, rename, modes, times, umask.
 
-import { Errno, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE, EISDIR, EPERM, ENOSYS } from '../kernel/errno.js';
+import { Errno, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE, EPERM, ENOSYS } from '../kernel/errno.js';
 import type { StatFs } from '../kernel/fs/inode.js';
 import type { Stat } from '../kernel/host.js';
 import {
@@ -138,33 +138,12 @@ const chroot: Handler = (t, [path]) => {
 const mkdir: Handler = (t, [path, mode]) => { t.kernel.vfs.mkdir(t.proc, atPath(t, AT_FDCWD, readPath(t, path)), mode); return 0; };
 const mkdirat: Handler = (t, [dirfd, path, mode]) => { t.kernel.vfs.mkdir(t.proc, atPath(t, dirfd, readPath(t, path)), mode); return 0; };
 
-function lastComponent(p: string): string {
-  const s = p.replace(/\/+$/, '');
-  return s.slice(s.lastIndexOf('/') + 1);
-}
-
-function rmdirPath(t: Task, abs: string): void {
-  const last = lastComponent(abs);
-  if (last === '.') throw new Errno(EINVAL);
-  if (last === '..') throw new Errno(39 /* ENOTEMPTY */);
-  t.kernel.vfs.rmdir(t.proc, abs);
-}
-
-function unlinkPath(t: Task, abs: string): void {
-  // Linux answers EISDIR for unlink(directory); some hosts say EPERM.
-  // (the name itself: "link/" must not follow the link here; vfs.unlink gives ENOTDIR for it)
-  let st: Stat | null = null;
-  try { st = t.kernel.vfs.stat(t.proc, abs.replace(/(.)\/+$/, '$1'), false); } catch { /* let unlink report it */ }
-  if (st && (st.mode & S_IFMT) === S_IFDIR) throw new Errno(EISDIR);
-  t.kernel.vfs.unlink(t.proc, abs);
-}
-
-const rmdir: Handler = (t, [path]) => { rmdirPath(t, atPath(t, AT_FDCWD, readPath(t, path))); return 0; };
-const unlink: Handler = (t, [path]) => { unlinkPath(t, atPath(t, AT_FDCWD, readPath(t, path))); return 0; };
+const rmdir: Handler = (t, [path]) => { t.kernel.vfs.rmdir(t.proc, atPath(t, AT_FDCWD, readPath(t, path))); return 0; };
+const unlink: Handler = (t, [path]) => { t.kernel.vfs.unlink(t.proc, atPath(t, AT_FDCWD, readPath(t, path))); return 0; };
 const unlinkat: Handler = (t, [dirfd, path, flags]) => {
   if (flags & ~AT_REMOVEDIR) throw new Errno(EINVAL);
   const abs = atPath(t, dirfd, readPath(t, path));
-  if (flags & AT_REMOVEDIR) rmdirPath(t, abs); else unlinkPath(t, abs);
+  if (flags & AT_REMOVEDIR) t.kernel.vfs.rmdir(t.proc, abs); else t.kernel.vfs.unlink(t.proc, abs);
   return 0;
 };
 
