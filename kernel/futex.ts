@@ -5,7 +5,7 @@
 // robust lists are walked when a thread dies (exit_robust_list).
 
 import type { AddressSpace } from '../cpu/memory.js';
-import { VMA_SHARED, GuestFault } from '../cpu/memory.js';
+import { VMA_SHARED } from '../cpu/memory.js';
 import { Errno, EDEADLK, EFAULT, EINVAL, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
 import type { Task } from './process.js';
 import { waitFor, WaitQueue } from './wait.js';
@@ -40,16 +40,9 @@ export class Futexes {
     if (!priv) {
       const vma = mem.findVma(addr);
       if (!vma) throw new Errno(EFAULT);
-      if (vma.flags & VMA_SHARED) return `p${this.phys(mem, addr)}`;
+      if (vma.flags & VMA_SHARED) return `p${mem.translate(addr, false)}`;
     }
     return `m${mmId(mem)}:${addr}`;
-  }
-
-  private phys(mem: AddressSpace, addr: number): number {
-    try { return mem.translate(addr, false); } catch (e) {
-      if (e instanceof GuestFault) throw new Errno(EFAULT);
-      throw e;
-    }
   }
 
   private add(w: Waiter): void {

@@ -3,47 +3,26 @@
 // CLOCK_MONOTONIC; WAIT_BITSET's absolute on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME, on
 // CLOCK_REALTIME; LOCK_PI's absolute on CLOCK_REALTIME.
 
-import { Errno, EAGAIN, EDEADLK, EFAULT, EINTR, EINVAL, ENOSYS, EPERM, ERESTARTNOINTR, ERESTARTSYS } from '../kernel/errno.js';
-import { GuestFault } from '../cpu/memory.js';
+import { Errno, EAGAIN, EDEADLK, EINTR, EINVAL, ENOSYS, EPERM, ERESTARTNOINTR, ERESTARTSYS } from '../kernel/errno.js';
 import { FUTEX_BITSET_MATCH_ANY, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, wakeOp } from '../kernel/futex.js';
 import type { Task } from '../kernel/process.js';
-import { decode, layoutsFor } from './structs.js';
+import { readTs } from './time.js';
 import type { Handler } from './types.js';
-import { abiOf } from './util.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
   FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
   FUTEX_LOCK_PI2 = 13;
 const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256, FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 
-function word(t: Task, addr: number): number {
-  try { return t.mem.read32(addr) | 0; } catch (e) {
-    if (e instanceof GuestFault) throw new Errno(EFAULT);
-    throw e;
-  }
-}
-
-function setWord(t: Task, addr: number, v: number): void {
-  try { t.mem.write32(addr, v | 0); } catch (e) {
-    if (e instanceof GuestFault) throw new Errno(EFAULT);
-    throw e;
-  }
-}
-
-/** A struct timespec argument: [seconds, nanoseconds], EINVAL when not normalised. */
-function readTimespec(t: Task, addr: number): [number, number] {
-  const abi = abiOf(t);
-  const l = layoutsFor(abi).timespec;
-  const v = decode(abi, l, t.mem.readBytes(addr, l.size));
-  const sec = l.fields.tv_sec[1] === 'i32' ? v.tv_sec | 0 : v.tv_sec;
-  if (sec < 0 || v.tv_nsec < 0 || v.tv_nsec > 999999999) throw new Errno(EINVAL);
-  return [sec, v.tv_nsec];
-}
+/** The futex word; a fault becomes EFAULT in the dispatcher (which also grows the stack). */
+const word = (t: Task, addr: number): number => t.mem.read32(addr) | 0;
+const setWord = (t: Task, addr: number, v: number): void => { t.mem.write32(addr, v | 0); };
 
 /** Milliseconds until the timeout: relative, or absolute on the given clock. */
 function timeoutMs(t: Task, addr: number, absolute: boolean, realtime: boolean): number | undefined {
   if (!addr) return undefined;
-  const [s, ns] = readTimespec(t, addr);
+  const [s, ns] = readTs(t, addr);
+  if (s < 0 || ns < 0 || ns > 999999999) throw new Errno(EINVAL);
   const ms = s * 1000 + ns / 1e6;
   if (!absolute) return ms;
   const [cs, cns] = realtime ? t.kernel.host.clock.realtime() : t.kernel.host.clock.monotonic();

@@ -50,7 +50,8 @@ function writeTs(t: Task, addr: number, [s, ns]: [number, number]): void {
   t.mem.writeBytes(addr, encode(abi, layoutsFor(abi).timespec, { tv_sec: s, tv_nsec: ns }));
 }
 
-function readTs(t: Task, addr: number): [number, number] {
+/** A struct timespec argument as [seconds, nanoseconds] (seconds sign-extended on i386). */
+export function readTs(t: Task, addr: number): [number, number] {
   const abi = abiOf(t);
   const l = layoutsFor(abi).timespec;
   const v = decode(abi, l, t.mem.readBytes(addr, l.size));
