@@ -8,7 +8,7 @@ import { Errno, EEXIST, EINVAL, EPERM, HostError, ENOENT } from '../errno.js';
 import { HostFile, OpenFile } from '../file.js';
 import type { Host, Stat } from '../host.js';
 import {
-  O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, O_WRONLY, O_PATH, O_DIRECTORY, O_LARGEFILE, O_NOCTTY,
+  O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY, O_PATH, O_DIRECTORY,
   RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFMT, S_IFREG, S_IFDIR,
 } from '../linux.js';
 import type { Process } from '../process.js';
@@ -164,10 +164,10 @@ export class HostInode extends Inode {
       const kind = (st.mode & S_IFMT) === S_IFDIR ? 'dir' : 'other';
       return new HostFile(this.fs.host, -1, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW), path, this.hostPath, { kind, stat: st });
     }
-    // Never let the host follow a symlink that replaced the file since the walk looked.
-    const hflags = (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY)) | O_NOFOLLOW;
-    const h = fs.open(this.hostPath, hflags, 0);
-    const f = new HostFile(this.fs.host, h, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) | O_LARGEFILE, path, this.hostPath);
-    return f;
+    // The VFS has already taken out the open-time flags (O_CREAT, O_TRUNC, ...) and added
+    // O_LARGEFILE for 64-bit processes. Never let the host follow a symlink that replaced the
+    // file since the walk looked.
+    const h = fs.open(this.hostPath, flags | O_NOFOLLOW, 0);
+    return new HostFile(this.fs.host, h, flags, path, this.hostPath);
   }
 }
