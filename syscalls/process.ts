@@ -18,7 +18,7 @@ import {
 import type { Process, Rlimit, Task } from '../kernel/process.js';
 import { encode, get64, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
-import { abiOf, atPath, put32, put64, readCStr, readPath } from './util.js';
+import { abiOf, atPath, put32, put64, readCStr, readPath, taskOf } from './util.js';
 
 /** exit(2) ends the calling thread; the last one to go ends the process with its code. */
 const exit: Handler = (t, [code]) => {
@@ -259,8 +259,7 @@ const set_robust_list: Handler = (t, [head, len]) => {
 };
 
 const get_robust_list: Handler = (t, [pid, headp, lenp]) => {
-  const x = pid === 0 ? t : t.kernel.tasks.get(pid);
-  if (!x || x.dead) throw new Errno(ESRCH);
+  const x = taskOf(t, pid);
   if (t.proc.mode64) { put64(t, headp, x.robustList); put64(t, lenp, x.robustLen); }
   else { put32(t, headp, x.robustList); put32(t, lenp, x.robustLen); }
   return 0;
@@ -386,17 +385,9 @@ const times: Handler = (t, [buf]) => {
 
 const sched_yield: Handler = () => 0;
 
-/** A thread of the zone named by a sched_* call (0: the caller), or ESRCH. */
-function schedTarget(t: Task, pid: number): Task {
-  if (pid === 0) return t;
-  const x = t.kernel.tasks.get(pid);
-  if (!x || x.dead) throw new Errno(ESRCH);
-  return x;
-}
-
 /** sched_getaffinity: every CPU the zone reports (--cpus), in a mask of whole longs. */
 const sched_getaffinity: Handler = (t, [pid, len, mask]) => {
-  schedTarget(t, pid);
+  taskOf(t, pid);
   const word = t.proc.mode64 ? 8 : 4;
   const cpus = t.kernel.cpus;
   if (len * 8 < cpus || len % word !== 0) throw new Errno(EINVAL);
@@ -410,7 +401,7 @@ const sched_getaffinity: Handler = (t, [pid, len, mask]) => {
 /** sched_setaffinity: accepted when the mask names at least one of the zone's CPUs (the threads
  *  share one host thread whatever the mask says). */
 const sched_setaffinity: Handler = (t, [pid, len, mask]) => {
-  schedTarget(t, pid);
+  taskOf(t, pid);
   const b = t.mem.readBytes(mask, Math.min(len, 128));
   const cpus = t.kernel.cpus;
   let any = false;

@@ -2,7 +2,7 @@
 
 import { PAGE_SIZE } from '../cpu/frames.js';
 import { GuestFault } from '../cpu/memory.js';
-import { Errno, EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from '../kernel/errno.js';
+import { Errno, EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR, ESRCH } from '../kernel/errno.js';
 import { bstr } from '../kernel/host.js';
 import { AT_FDCWD, PATH_MAX } from '../kernel/linux.js';
 import type { Task } from '../kernel/process.js';
@@ -60,6 +60,14 @@ export function atPath(t: Task, dirfd: number, path: string): string {
     base = f.path;
   }
   return path === '' ? base : joinPath(base, path);
+}
+
+/** The zone's thread with this tid (0: the caller), or ESRCH. */
+export function taskOf(t: Task, tid: number): Task {
+  if (tid === 0) return t;
+  const x = t.kernel.tasks.get(tid);
+  if (!x || x.dead) throw new Errno(ESRCH);
+  return x;
 }
 
 /** The file for fd, or EBADF. */
