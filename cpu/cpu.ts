@@ -45,6 +45,9 @@ export class Cpu {
   rip = 0;
   fsBase = 0;
   gsBase = 0;
+  /** Segment selectors in hardware order ES CS SS DS FS GS, as Linux gives a user task
+   *  (x86-64: __USER_CS 0x33, __USER_DS 0x2b; i386 compat: __USER32_CS 0x23, __USER_DS 0x2b). */
+  sel: number[] = [0, 0x33, 0x2b, 0, 0, 0];
   /** Scratch: high word of the last 64-bit operand read. */
   hi = 0;
   /** Why run() returned, and the exception when it was EXIT_SIGNAL. */
@@ -64,6 +67,7 @@ export class Cpu {
   constructor(readonly state: CpuState, public mem: AddressSpace, public mode64 = true) {
     this.r = state.r;
     this.f = state.f;
+    if (!mode64) this.sel = [0x2b, 0x23, 0x2b, 0x2b, 0, 0];
     setFlags(this.f, 0x202);
     state.dv.setUint32(OFF_MXCSR, 0x1f80, true);       // the MXCSR value Linux gives a new process
     for (const h of resetHooks) h(this);
@@ -192,6 +196,11 @@ export class Cpu {
   }
 
   // ---- effective addresses --------------------------------------------------------------------
+
+  /** Loads segment register n (0..5, ES..GS) with selector sel as a user-mode MOV to Sreg does:
+   *  the descriptor's base becomes fsBase/gsBase; a bad selector raises #GP. (Being completed for
+   *  the i386 issue: cpu/segments.ts.) */
+  loadSeg(n: number, sel: number): void { this.sel[n] = sel & 0xffff; }
 
   /** The linear address of i's memory operand (a number; negative or >= 2^47 faults on use). */
   ea(i: Insn): number {
