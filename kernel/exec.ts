@@ -117,8 +117,8 @@ export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], 
     if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
       throw new ExecError(ENOEXEC, 'not an ELF executable');
     }
-    if (bytes.length >= 20 && bytes[4] === 1 && (bytes[18] | (bytes[19] << 8)) === 3 && !k.options.i386) {
-      throw new ExecError(ENOEXEC, '32-bit (i386) ELF binaries are not supported yet');
+    if (bytes.length >= 20 && bytes[4] === 1 && (bytes[18] | (bytes[19] << 8)) === 3 && k.options.i386 === false) {
+      throw new ExecError(ENOEXEC, '32-bit (i386) ELF binaries are refused by this zone');
     }
     let elf;
     try {

@@ -55,7 +55,7 @@ export interface KernelOptions {
   mounts?: MountSpec[];
   /** CPUs the zone reports (sched_getaffinity, /proc/cpuinfo, /sys; default: the host's). */
   cpus?: number;
-  /** Accept i386 executables (the i386 ABI is not there yet). */
+  /** false: refuse i386 executables (ENOEXEC). Default: run them. */
   i386?: boolean;
 }
 

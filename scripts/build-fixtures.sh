@@ -6,6 +6,7 @@
 #   test/fixtures/bin/glibc/NAME       gcc -static -O2, stripped (x86-64)
 #   test/fixtures/bin/glibc-i386/NAME  gcc -m32 -static -O2, stripped (i386)
 #   test/fixtures/bin/glibc-dyn/NAME   gcc -O2, stripped, dynamically linked PIE (Debian's ld.so and libc)
+#   test/fixtures/bin/glibc-i386-dyn/NAME  gcc -m32 -O2, stripped, dynamic PIE (Debian's libc6-i386: /lib/ld-linux.so.2)
 # A source file can narrow this with a comment line
 #   lxbrand-fixture-targets: musl glibc          (or "none" to build nothing)
 # and add compiler flags with
@@ -29,13 +30,13 @@ if [ $# -gt 0 ]; then names=("$@"); else
   done
 fi
 
-mkdir -p "$out/musl" "$out/glibc" "$out/glibc-i386" "$out/glibc-dyn"
+mkdir -p "$out/musl" "$out/glibc" "$out/glibc-i386" "$out/glibc-dyn" "$out/glibc-i386-dyn"
 built=0
 for name in "${names[@]}"; do
   file="$src/$name.c"
   [ -f "$file" ] || { echo "build-fixtures: no $file" >&2; exit 1; }
   targets="$(sed -n 's/.*lxbrand-fixture-targets:[[:space:]]*\([a-z0-9 -]*\).*/\1/p' "$file" | head -1)"
-  targets="${targets:-musl glibc glibc-i386 glibc-dyn}"
+  targets="${targets:-musl glibc glibc-i386 glibc-dyn glibc-i386-dyn}"
   extra="$(sed -n 's/.*lxbrand-fixture-cflags:[[:space:]]*//p' "$file" | head -1 | sed 's/[[:space:]]*\*\/.*$//')"
   for t in $targets; do
     case "$t" in
@@ -44,6 +45,7 @@ for name in "${names[@]}"; do
       glibc) cc=(gcc -static) ;;
       glibc-i386) cc=(gcc -m32 -static) ;;
       glibc-dyn) cc=(gcc) ;;
+      glibc-i386-dyn) cc=(gcc -m32) ;;
       *) echo "build-fixtures: $name: unknown target '$t'" >&2; exit 1 ;;
     esac
     # shellcheck disable=SC2086
@@ -53,4 +55,4 @@ for name in "${names[@]}"; do
     built=$((built + 1))
   done
 done
-echo "build-fixtures: $built binaries in test/fixtures/bin/{musl,glibc,glibc-i386,glibc-dyn}"
+echo "build-fixtures: $built binaries in test/fixtures/bin/{musl,glibc,glibc-dyn,glibc-i386,glibc-i386-dyn}"

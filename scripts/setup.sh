@@ -3,7 +3,8 @@
 # musl-tools and gcc-multilib (to rebuild fixtures), strace (trace recording),
 # busybox-static (test/busybox.test.ts), qemu-user (bench/ comparison), debootstrap (the
 # Debian image the --image tests run in: scripts/rootfs-image.sh, run at the end), and the npm
-# packages with real static binaries the tests run (scripts/npm-binaries.sh).
+# packages with real static binaries the tests run (scripts/npm-binaries.sh), and Debian's i386
+# busybox-static, unpacked, not installed (scripts/i386-packages.sh).
 # Idempotent and quiet: does nothing when everything is there. Works as root,
 # or through sudo otherwise.
 set -euo pipefail
@@ -15,7 +16,7 @@ done
 here="$(cd "$(dirname "$0")" && pwd)"
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
-if [ ${#missing[@]} -eq 0 ]; then "${sudo[@]}" "$here/rootfs-image.sh" >/dev/null; "${sudo[@]}" "$here/npm-binaries.sh"; exit 0; fi
+if [ ${#missing[@]} -eq 0 ]; then "${sudo[@]}" "$here/rootfs-image.sh" >/dev/null; "${sudo[@]}" "$here/npm-binaries.sh"; "${sudo[@]}" "$here/i386-packages.sh"; exit 0; fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq >/dev/null
@@ -23,3 +24,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "setup: done"
 "${sudo[@]}" "$here/rootfs-image.sh" >/dev/null
 "${sudo[@]}" "$here/npm-binaries.sh"
+"${sudo[@]}" "$here/i386-packages.sh"

@@ -1,7 +1,8 @@
 // Real multithreaded static programs from npm, fetched by scripts/npm-binaries.sh (make setup):
 // esbuild (Go: goroutines on threads, futexes, epoll, SIGURG preemption) bundles a small TypeScript
-// project, biome (Rust, static-pie musl) checks the formatting of a file. Natively and under
-// bin/lxrun, the outputs must be equal.
+// project, biome (Rust, static-pie musl) checks the formatting of a file, and esbuild's i386 build
+// (static 32-bit Go) bundles the same project. Natively and under bin/lxrun, the outputs must be
+// equal (for i386 on a kernel that cannot run it, the x86-64 esbuild's output: test/helpers/i386.ts).
 
 import { after, test } from 'node:test';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,13 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { differences, fail, runBoth, ROOT } from './helpers/compare.js';
+import { i386Oracle } from './helpers/i386.js';
 
 const NPM = join(process.env.LXBRAND_CACHE ?? '/var/cache/lxbrand', 'npm');
 const ESBUILD = join(NPM, '@esbuild__linux-x64', 'package', 'bin', 'esbuild');
 const BIOME = join(NPM, '@biomejs__cli-linux-x64-musl', 'package', 'biome');
+const ESBUILD_IA32 = join(NPM, '@esbuild__linux-ia32', 'package', 'bin', 'esbuild');
 
 function fetchProblem(): string | null {
-  if (existsSync(ESBUILD) && existsSync(BIOME)) return null;
+  if (existsSync(ESBUILD) && existsSync(BIOME) && existsSync(ESBUILD_IA32)) return null;
   const r = spawnSync(join(ROOT, 'scripts', 'npm-binaries.sh'), { encoding: 'utf8' });
   return r.status === 0 ? null : `the npm packages could not be fetched (scripts/npm-binaries.sh): ${(r.stderr || '').trim()}`;
 }
@@ -41,6 +44,15 @@ writeFileSync(join(dir, 'messy.js'), 'const   x = {a:1,b:[1,2,3]}\nfunction f( y
 test('esbuild (static Go, linux-x64) bundles a TypeScript project as natively', { skip: problem ?? false, timeout: 600_000 }, async () => {
   const pair = await runBoth({ program: ESBUILD, args: ['main.ts', '--bundle', '--format=esm', '--minify-syntax', '--target=es2020'], cwd: dir, timeoutMs: 60_000 },
     { timeoutMs: 300_000 });
+  const diff = differences(pair);
+  if (diff) fail(diff);
+});
+
+test('esbuild (static Go, linux-ia32) bundles the same project as natively', { skip: problem ?? false, timeout: 600_000 }, async () => {
+  const o = i386Oracle(ESBUILD_IA32, ESBUILD);
+  const native = 'program' in o ? o.program : ESBUILD;
+  const args = ['main.ts', '--bundle', '--format=esm', '--minify-syntax', '--target=es2020'];
+  const pair = await runBoth({ program: native, args, cwd: dir, timeoutMs: 60_000 }, { program: ESBUILD_IA32, timeoutMs: 300_000 });
   const diff = differences(pair);
   if (diff) fail(diff);
 });
