@@ -7,12 +7,16 @@ import { encode, layoutsFor } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf } from './util.js';
 
+/** personality(2)'s PER_LINUX32 (linux/personality.h). */
+const PER_LINUX32 = 0x0008;
+
 const uname: Handler = (t, [buf]) => {
   const k = t.kernel;
   const abi = abiOf(t);
   t.mem.writeBytes(buf, encode(abi, layoutsFor(abi).utsname, {
     sysname: 'Linux', nodename: utf8ToBstr(k.hostname), release: utf8ToBstr(k.release),
-    version: utf8ToBstr(k.version), machine: t.proc.mode64 ? 'x86_64' : 'i686',
+    // a 32-bit task on a 64-bit kernel still sees x86_64; only PER_LINUX32 (setarch linux32) says i686
+    version: utf8ToBstr(k.version), machine: (t.proc.personality & 0xff) === PER_LINUX32 ? 'i686' : 'x86_64',
     domainname: utf8ToBstr(k.domainname),
   }));
   return 0;
