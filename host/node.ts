@@ -93,7 +93,14 @@ export class NodeFs implements HostFs {
       return h;
     });
   }
-  close(h: number): void { wrap(() => fs.closeSync(h)); }
+  close(h: number): void {
+    const s = this.shadows.get(h);
+    if (s !== undefined) {
+      this.shadows.delete(h);
+      if (s !== null) { try { fs.closeSync(s); } catch { /* already gone */ } }
+    }
+    wrap(() => fs.closeSync(h));
+  }
   pread(h: number, buf: Uint8Array, pos: number): number {
     return wrap(() => {
       let done = 0;
@@ -130,7 +137,46 @@ export class NodeFs implements HostFs {
       return done;
     });
   }
+  // Terminals and pipes are read through a second, non-blocking open file description of the same
+  // object (/proc/self/fd/N), never with a blocking read(2) on a libuv pool thread: such a read
+  // cannot be cancelled, and Node's exit waits for it, so lxrun would hang at exit while the guest
+  // left a terminal read pending. O_NONBLOCK on our own description leaves the shared one (the
+  // user's shell's terminal) untouched. Objects that cannot be reopened (sockets) keep the old way.
+  private readonly shadows = new Map<number, number | null>();
+
+  private shadow(h: number): number | null {
+    let s = this.shadows.get(h);
+    if (s === undefined) {
+      try {
+        s = fs.openSync(`/proc/self/fd/${h}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+      } catch {
+        s = null;
+      }
+      this.shadows.set(h, s);
+    }
+    return s;
+  }
+
+  tryRead(h: number, buf: Uint8Array): number | null {
+    const s = this.shadow(h);
+    if (s === null) return null;
+    try {
+      return fs.readSync(s, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return null;
+      throw toHostError(e);
+    }
+  }
+
   async readAsync(h: number, buf: Uint8Array): Promise<number> {
+    if (this.shadow(h) !== null) {
+      // poll the non-blocking description: at once, then every 1..16 ms while nothing comes
+      for (let wait = 1; ; wait = Math.min(wait * 2, 16)) {
+        const n = this.tryRead(h, buf);
+        if (n !== null) return n;
+        await delay(wait);
+      }
+    }
     for (;;) {
       try {
         return await new Promise<number>((resolve, reject) => {

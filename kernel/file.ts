@@ -186,8 +186,19 @@ export class HostFile extends OpenFile implements Backing {
 
   private fill(size: number): void {
     if (this.inflight || this.inbuf || this.ineof || this.inerr) return;
-    this.inflight = true;
     const b = new Uint8Array(Math.max(1, Math.min(size, 1 << 20)));
+    // input the host already has is taken at once (a non-blocking read or poll sees it)
+    try {
+      const now = this.host.fs.tryRead?.(this.handle, b) ?? null;
+      if (now !== null) {
+        if (now === 0) this.ineof = true; else this.inbuf = b.subarray(0, now);
+        return;
+      }
+    } catch (e) {
+      this.inerr = e;
+      return;
+    }
+    this.inflight = true;
     this.host.fs.readAsync(this.handle, b).then((n) => {
       this.inflight = false;
       if (n === 0) this.ineof = true; else this.inbuf = b.subarray(0, n);
@@ -219,6 +230,8 @@ export class HostFile extends OpenFile implements Backing {
       const now = this.takeInput(buf);
       if (now !== undefined) return now;
       this.fill(buf.length);
+      const filled = this.takeInput(buf);
+      if (filled !== undefined) return filled;
       if (!t) {
         return new Promise<number>((resolve, reject) => {
           const rm = this.inq.add(() => {
@@ -264,7 +277,10 @@ export class HostFile extends OpenFile implements Backing {
     if (this.inbuf || this.ineof || this.inerr) mask |= POLLIN | POLLRDNORM;
     // A host read is started only for a caller that waits for input: a read left pending on a
     // socket nobody writes to (a program polling its stdout with events 0) would keep it forever.
-    else if (this.readable && (events & (POLLIN | POLLRDNORM))) this.fill(4096);
+    else if (this.readable && (events & (POLLIN | POLLRDNORM))) {
+      this.fill(4096);
+      if (this.inbuf || this.ineof || this.inerr) mask |= POLLIN | POLLRDNORM;   // the host had it already
+    }
     return mask;
   }
 

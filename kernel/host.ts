@@ -49,6 +49,9 @@ export interface HostFs {
   write(h: number, buf: Uint8Array): number;
   /** A read that may wait (terminal, pipe) without blocking the host's event loop. */
   readAsync(h: number, buf: Uint8Array): Promise<number>;
+  /** A read of a terminal or pipe that never waits: bytes (0 at end of input), or null when no
+   *  input is there yet. Hosts that cannot tell without waiting return null. */
+  tryRead?(h: number, buf: Uint8Array): number | null;
   writeAsync(h: number, buf: Uint8Array): Promise<number>;
   fstat(h: number): Stat;
   stat(path: string): Stat;
