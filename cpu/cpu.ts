@@ -3,13 +3,14 @@
 // exception (CpuSignal / GuestFault) or when its instruction budget is spent, so the kernel
 // can schedule threads cooperatively.
 
-import { CpuState, RSP, OFF_MXCSR } from './state.js';
+import { CpuState, RSP, RBP, OFF_MXCSR } from './state.js';
 import { AddressSpace, GuestFault } from './memory.js';
 import { decode } from './decoder.js';
 import { Insn } from './insn.js';
-import { CpuSignal, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL } from './fault.js';
+import { CpuSignal, SIGSEGV, SIGBUS, SEGV_MAPERR, SEGV_ACCERR, SI_KERNEL, raiseGP } from './fault.js';
 import { setFlags, ARITH, CF, OF } from './flags.js';
 import { threadBlock } from './threaded.js';
+import { loadSegment } from './segments.js';
 
 /** Instruction families that keep state of their own (x87) register their power-on reset here. */
 export const resetHooks: ((c: Cpu) => void)[] = [];
@@ -48,6 +49,12 @@ export class Cpu {
   /** Segment selectors in hardware order ES CS SS DS FS GS, as Linux gives a user task
    *  (x86-64: __USER_CS 0x33, __USER_DS 0x2b; i386 compat: __USER32_CS 0x23, __USER_DS 0x2b). */
   sel: number[] = [0, 0x33, 0x2b, 0, 0, 0];
+  /** This thread's GDT TLS slots 12..14 as descriptor words (lo, hi) x 3 (cpu/segments.ts). */
+  readonly tls = new Int32Array(6);
+  /** Bases of ES CS SS DS from their descriptors (32-bit mode only; FS/GS use fsBase/gsBase). */
+  segBase: number[] = [0, 0, 0, 0];
+  /** ES, SS or DS holds a null selector or a nonzero base: 32-bit addressing takes the slow path. */
+  segOdd = true;
   /** Scratch: high word of the last 64-bit operand read. */
   hi = 0;
   /** Why run() returned, and the exception when it was EXIT_SIGNAL. */
@@ -67,7 +74,7 @@ export class Cpu {
   constructor(readonly state: CpuState, public mem: AddressSpace, public mode64 = true) {
     this.r = state.r;
     this.f = state.f;
-    if (!mode64) this.sel = [0x2b, 0x23, 0x2b, 0x2b, 0, 0];
+    if (!mode64) { this.sel = [0x2b, 0x23, 0x2b, 0x2b, 0, 0]; this.segOdd = false; }
     setFlags(this.f, 0x202);
     state.dv.setUint32(OFF_MXCSR, 0x1f80, true);       // the MXCSR value Linux gives a new process
     for (const h of resetHooks) h(this);
@@ -134,12 +141,24 @@ export class Cpu {
       const canonical = addr >= -0x800000000000 && addr < 0x800000000000;
       sig = canonical
         ? new CpuSignal(SIGSEGV, e.maperr ? SEGV_MAPERR : SEGV_ACCERR, addr, false, 14, (e.write ? 2 : 0) | (e.maperr && addr >= 0 ? 0 : 1) | 4 | (e.exec ? 16 : 0))
-        : new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13);
+        : i && this.stackFault(i) ? new CpuSignal(SIGBUS, SI_KERNEL, 0, false, 12) : new CpuSignal(SIGSEGV, SI_KERNEL, 0, false, 13);
     } else throw e;
     // A fetch fault has no instruction (i is null): RIP already names the faulting address.
     if (i) this.rip = sig.trap ? i.next : i.addr;
     this.exitReason = EXIT_SIGNAL;
     this.signal = sig;
+  }
+
+  /** A non-canonical address reached through RSP or RBP uses the stack segment: #SS, which Linux
+   *  reports as SIGBUS (SI_KERNEL), where other non-canonical addresses are #GP (SIGSEGV). */
+  private stackFault(i: Insn): boolean {
+    if (i.hasModrm && i.mod !== 3) {
+      if (i.seg < 4 && (i.base === RSP || i.base === RBP)) return true;
+      const a = this.ea(i);
+      if (a >= CANON || a < -CANON) return false;             // the operand itself: #GP
+    }
+    const nc = (hi: number) => (hi >> 15) !== 0 && (hi >> 15) !== -1;   // bits 63..47 not all equal
+    return nc(this.r[2 * RSP + 1]) || (i.map === 0 && (i.op === 0xc9 || i.op === 0xc8) && nc(this.r[2 * RBP + 1]));
   }
 
   private decodeBlock(start: number): Block {
@@ -198,9 +217,8 @@ export class Cpu {
   // ---- effective addresses --------------------------------------------------------------------
 
   /** Loads segment register n (0..5, ES..GS) with selector sel as a user-mode MOV to Sreg does:
-   *  the descriptor's base becomes fsBase/gsBase; a bad selector raises #GP. (Being completed for
-   *  the i386 issue: cpu/segments.ts.) */
-  loadSeg(n: number, sel: number): void { this.sel[n] = sel & 0xffff; }
+   *  the descriptor's base becomes fsBase/gsBase; a bad selector raises #GP (cpu/segments.ts). */
+  loadSeg(n: number, sel: number): void { loadSegment(this, n, sel); }
 
   /** The linear address of i's memory operand (a number; negative or >= 2^47 faults on use). */
   ea(i: Insn): number {
@@ -211,22 +229,40 @@ export class Cpu {
       if (i.base >= 0) a += r[2 * i.base] >>> 0;
       if (i.index >= 0) a += (r[2 * i.index] >>> 0) * i.scale;
       a = a >>> 0;
+    } else if (i.asize === 2) {
+      // 16-bit address size (0x67 in 32-bit code): BX/BP/SI/DI, the sum wraps at 2^16
+      if (i.base >= 0) a += r[2 * i.base];
+      if (i.index >= 0) a += r[2 * i.index];
+      a &= 0xffff;
     } else {
       if (i.base >= 0) a += r[2 * i.base + 1] * TWO32 + (r[2 * i.base] >>> 0);
       if (i.index >= 0) a += (r[2 * i.index + 1] * TWO32 + (r[2 * i.index] >>> 0)) * i.scale;
     }
-    if (i.seg >= 4) a += i.seg === 4 ? this.fsBase : this.gsBase;
-    if (!this.mode64) a = a >>> 0;
+    if (i.seg >= 4) {
+      if (!this.mode64 && this.sel[i.seg] <= 3) raiseGP();    // a null FS/GS cannot be used outside long mode
+      a += i.seg === 4 ? this.fsBase : this.gsBase;
+    }
+    if (!this.mode64) a = (this.segOdd ? this.segAddr(i, a) : a) >>> 0;
     // outside the canonical range the double sum may have lost bits or not wrapped at 2^64
     else if (a >= CANON || a < -CANON) a = this.eaWrapped(i);
     return a;
+  }
+
+  /** 32-bit mode with an unusual DS/ES/SS: the default segment (SS for an ESP/EBP base) must not be
+   *  null (#GP(0)) and its base is added. String instructions and the stack do not come here. */
+  private segAddr(i: Insn, a: number): number {
+    const s = i.seg >= 0 ? i.seg : i.base === RSP || i.base === 5 ? 2 : 3;
+    if (s === 1 || s >= 4) return a;
+    if (this.sel[s] <= 3) raiseGP();
+    return a + this.segBase[s];
   }
 
   /** The effective address summed exactly modulo 2^64 (hi word signed): rare, for sums that leave
    *  the canonical range on the way (a huge index times 8 that wraps back to a small offset). */
   eaWrapped(i: Insn): number {
     const r = this.r;
-    let lo = i.disp >>> 0, hi = i.disp < 0 ? -1 : 0;
+    // a moffs64 displacement is a whole (possibly non-canonical) address: keep its high word
+    let lo = i.disp >>> 0, hi = Math.floor(i.disp / TWO32) | 0;
     const add = (l: number, h: number) => { lo += l >>> 0; hi = (hi + h) | 0; };
     if (i.base >= 0) add(r[2 * i.base], r[2 * i.base + 1]);
     if (i.index >= 0) {

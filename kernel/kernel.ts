@@ -21,7 +21,7 @@ import { sweepMapped } from './mm.js';
 import { ExitInfo, Process, Task } from './process.js';
 import { Signals } from './signals.js';
 import type { TraceHook } from './trace.js';
-import { TtyDevice } from './tty.js';
+import { claimHostTty, TtyDevice } from './tty.js';
 import { runTask } from './run.js';
 import { Futexes } from './futex.js';
 import { Vfs } from './vfs.js';
@@ -242,6 +242,7 @@ export class Kernel {
     p.tasks.push(t);
     this.procs.set(pid, p);
     if (!this.first || this.first.state !== 'alive') this.first = p;
+    claimHostTty(this, p);
     return p;
   }
 

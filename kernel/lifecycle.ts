@@ -7,6 +7,8 @@
 import { Cpu } from '../cpu/cpu.js';
 import type { AddressSpace } from '../cpu/memory.js';
 import { CpuState, RAX, RSP } from '../cpu/state.js';
+import { inheritSegments } from '../cpu/segments.js';
+import { forkLdt, setNewTls32 } from '../syscalls/tls.js';
 import { Errno, EINVAL, EPERM } from './errno.js';
 import type { Image } from './exec.js';
 import { exitRobustList } from './futex.js';
@@ -18,6 +20,7 @@ import {
   SA_NOCLDWAIT, SIG_DFL, SIG_IGN, WCONTINUED, WEXITED, WNOWAIT, WSTOPPED, __WALL, __WCLONE,
 } from './linux.js';
 import { ExitInfo, Process, Task } from './process.js';
+import { disassociateCtty } from './tty.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SigInfo, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, NSIG,
 } from './signal.js';
@@ -50,17 +53,22 @@ export function checkCloneFlags(a: CloneArgs): void {
   if (a.exitSignal < 0 || a.exitSignal > NSIG) throw new Errno(EINVAL);
 }
 
-/** A new CPU for a clone child: the parent's registers, RAX 0, the new stack and TLS. */
+/** A new CPU for a clone child: the parent's registers, selectors and TLS slots, RAX 0, the new
+ *  stack and TLS; a child with its own address space gets a copy of the LDT (dup_mm). CLONE_SETTLS
+ *  from an ia32 syscall names a struct user_desc (set_new_tls): a bad one fails the clone. */
 function cloneCpu(t: Task, a: CloneArgs, mem: AddressSpace, mode64: boolean): Cpu {
   const st = new CpuState(t.cpu.state.pool);
   const cpu = new Cpu(st, mem, mode64);
   st.copyFrom(t.cpu.state);
   cpu.rip = t.cpu.rip;
-  cpu.fsBase = t.cpu.fsBase;
-  cpu.gsBase = t.cpu.gsBase;
+  inheritSegments(t.cpu, cpu);
+  if (mem !== t.cpu.mem) forkLdt(t.cpu.mem, mem);
   cpu.setRegAddr(RAX, 0);
   if (a.stack) cpu.setRegAddr(RSP, a.stack);
-  if (a.flags & CLONE_SETTLS) cpu.fsBase = a.tls;
+  if (a.flags & CLONE_SETTLS) {
+    if (t.cpu.gate === 'syscall') cpu.fsBase = a.tls;
+    else setNewTls32(cpu, t.cpu.mem, a.tls);
+  }
   return cpu;
 }
 
@@ -111,6 +119,7 @@ export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
   child.image = parent.image;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
+  child.ctty = parent.ctty;
   child.startMs = k.nowMs();
   child.exitSignal = a.exitSignal;
   // files: shared table (CLONE_FILES) or a copy sharing every description
@@ -301,6 +310,7 @@ export function exitProcess(k: Kernel, p: Process): void {
   for (const task of p.tasks) releaseTask(k, task);
   k.memUnref(p, p.mem);
   k.fdsUnref(p.fds);
+  disassociateCtty(k, p, true);
   p.sharedPending.queue = [];
   // the process's own group may become orphaned by this exit
   killOrphanedPgrp(k, p.pgid, p.sid, p.parent, p);

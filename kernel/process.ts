@@ -9,6 +9,7 @@ import type { CpuSignal } from '../cpu/fault.js';
 import type { AddressSpace } from '../cpu/memory.js';
 import type { MmInfo } from '../loader/load.js';
 import { FdTable } from './fdtable.js';
+import type { TtyDevice } from './tty.js';
 import type { OpenFile } from './file.js';
 import type { Kernel } from './kernel.js';
 import {
@@ -69,6 +70,8 @@ export class Task {
   cpuMs = 0;
   /** Monotonic ms when the current run slice started (0 while waiting). */
   sliceStart = 0;
+  /** End the slice after this system call (a futex wake-up: let the woken thread run). */
+  yieldSoon = false;
   /** The system call being served (orig_ax), or -1 outside one (syscall restart needs it). */
   origAx = -1;
   /** restart_syscall's continuation (ERESTART_RESTARTBLOCK); null means return -EINTR. */
@@ -189,6 +192,14 @@ export class Process {
   childCpuMs = 0;
   /** ITIMER_REAL: the host timer, its expiry (monotonic ms) and interval (ms). */
   itReal: { cancel: (() => void) | null; expires: number; interval: number } = { cancel: null, expires: 0, interval: 0 };
+  /** signal->it[CPUCLOCK_PROF], it[CPUCLOCK_VIRT] (ITIMER_PROF, ITIMER_VIRTUAL): expiry as process CPU
+   *  time (ms, 0: off) and reload interval (ms). A fork child starts with them off; exec keeps them. */
+  readonly itCpu: { expires: number; incr: number }[] = [{ expires: 0, incr: 0 }, { expires: 0, incr: 0 }];
+  /** The earliest armed itCpu expiry, 0 when none: the run loop's only per-slice test (kernel/itimer.ts). */
+  cpuTimerNext = 0;
+  /** signal->tty: the controlling terminal (kept by fork and exec, dropped by setsid, TIOCNOTTY and
+   *  the session losing it); kernel/tty.ts has the job-control rules. */
+  ctty: TtyDevice | null = null;
   /** Resolves once the process has ended (exit info known, resources released). */
   readonly done: Promise<ExitInfo>;
   resolveDone!: (e: ExitInfo) => void;

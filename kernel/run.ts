@@ -12,16 +12,19 @@ import {
 } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { SA_NODEFER, SA_RESTART, SS_AUTODISARM } from './linux.js';
+import { checkCpuTimers } from './itimer.js';
 import { expandStack } from './mm.js';
 import type { ExitInfo, Task } from './process.js';
 import { setupRtFrame } from './sigframe.js';
+import { setupFrame32 } from './sigframe32.js';
 import { SIGABRT, SIGKILL, SIGSTOP } from './signal.js';
 
 /** Instructions per slice between checks of the clock and of signals. */
 const SLICE = 100_000;
 /** Longest stretch (ms) a task runs before the host's event loop (and other tasks) get a turn. */
 const YIELD_MS = 10;
-const NR_RESTART_SYSCALL = 219;
+/** __NR_restart_syscall; an i386 task restarts with __NR_ia32_restart_syscall (0). */
+const NR_RESTART_SYSCALL = 219, NR_IA32_RESTART_SYSCALL = 0;
 
 function isRestart(r: number): boolean {
   return r === -ERESTARTSYS || r === -ERESTARTNOINTR || r === -ERESTARTNOHAND || r === -ERESTART_RESTARTBLOCK;
@@ -80,8 +83,11 @@ export async function runTask(k: Kernel, t: Task): Promise<void> {
           break;
         }
       }
+      // ITIMER_PROF / ITIMER_VIRTUAL: checked per slice (Linux: per tick), never per instruction
+      if (p.cpuTimerNext !== 0) checkCpuTimers(k, p);
       const now = k.nowMs();
-      if (now - lastYield >= YIELD_MS) {
+      if (now - lastYield >= YIELD_MS || t.yieldSoon) {
+        t.yieldSoon = false;
         t.cpuMs += now - t.sliceStart;
         t.sliceStart = 0;
         await k.host.sched.yield();
@@ -123,7 +129,8 @@ export async function exitToUser(k: Kernel, t: Task, sysret: number | undefined)
       }
       ret = undefined;
     }
-    if (!setupRtFrame(t, d.sig, d.info, d.act)) {
+    // an i386 task gets the ia32 frames (sigframe_ia32, or rt_sigframe_ia32 for SA_SIGINFO)
+    if (!(p.mode64 ? setupRtFrame(t, d.sig, d.info, d.act) : setupFrame32(t, d.sig, d.info, d.act))) {
       k.signals.forceSigsegv(t, d.sig);
       continue;
     }
@@ -137,7 +144,8 @@ export async function exitToUser(k: Kernel, t: Task, sysret: number | undefined)
   }
   if (ret !== undefined && isRestart(ret)) {
     const cpu = t.cpu;
-    setReturn(cpu, -ret === ERESTART_RESTARTBLOCK ? NR_RESTART_SYSCALL : t.origAx);
+    // int 0x80, like syscall, is two bytes: the rewind re-executes it with the original EAX
+    setReturn(cpu, -ret === ERESTART_RESTARTBLOCK ? (p.mode64 ? NR_RESTART_SYSCALL : NR_IA32_RESTART_SYSCALL) : t.origAx);
     cpu.rip -= 2;
     if (-ret !== ERESTART_RESTARTBLOCK) t.restartBlock = null;
   }
@@ -145,5 +153,4 @@ export async function exitToUser(k: Kernel, t: Task, sysret: number | undefined)
     t.sigmask = t.savedMask;
     t.savedMask = null;
   }
-  void p;
 }

@@ -145,15 +145,40 @@ export class SigInfo {
     return this;
   }
   getI32(off: number): number { return this.dv.getInt32(off, true); }
-  /** The 128 bytes user space receives. */
-  user(): Uint8Array {
+  /**
+   * The 128 bytes user space receives: copy_siginfo_to_user for a 64-bit task, and for an i386 one
+   * copy_siginfo_to_user32's compat_siginfo_t (union @12, 32-bit pointers, longs and clock_t),
+   * which copies only the fields of the layout siginfo_layout picks from si_signo and si_code.
+   */
+  user(mode64 = true): Uint8Array {
     const out = new Uint8Array(SIGINFO_SIZE);
-    out.set(this.b);
+    if (mode64) { out.set(this.b); return out; }
+    const o = new DataView(out.buffer);
+    const f = this.dv;
+    o.setInt32(0, f.getInt32(0, true), true);
+    o.setInt32(4, f.getInt32(4, true), true);
+    o.setInt32(8, f.getInt32(8, true), true);
+    for (const [from, to] of COMPAT_FIELDS[siginfoLayout(this.signo, this.code)]) o.setInt32(to, f.getInt32(from, true), true);
     return out;
   }
   static fromBytes(b: Uint8Array): SigInfo {
     const s = new SigInfo(0, 0);
     s.b.set(b.subarray(0, KSIGINFO_SIZE));
+    return s;
+  }
+  /**
+   * A compat_siginfo_t from an i386 task (rt_sigqueueinfo, rt_tgsigqueueinfo), as
+   * __copy_siginfo_from_user32: si_signo replaced by the call's sig, then the fields of its layout
+   * (post_copy_siginfo_from_user32; pointers and longs zero- or sign-extended like the kernel).
+   */
+  static fromUser32(b: Uint8Array, sig: number): SigInfo {
+    const u = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const s = new SigInfo(sig, u.getInt32(8, true));
+    s.i32(4, u.getInt32(4, true));
+    const lay = siginfoLayout(sig, s.code);
+    for (const [to, from] of COMPAT_FIELDS[lay]) s.i32(to, u.getInt32(from, true));
+    // compat longs (si_band, si_utime, si_stime) are signed: sign-extend into the 64-bit slot
+    for (const off of COMPAT_SIGNED[lay]) s.i32(off + 4, s.getI32(off) < 0 ? -1 : 0);
     return s;
   }
 
@@ -164,6 +189,61 @@ export class SigInfo {
   /** A fault: si_addr set. */
   static fault(sig: number, code: number, addr: number): SigInfo { return new SigInfo(sig, code).u64(16, addr); }
 }
+
+/** enum siginfo_layout (kernel/signal.c): which union member a (signo, si_code) pair uses. */
+type SiLayout = 'kill' | 'timer' | 'poll' | 'fault' | 'mceerr' | 'bnderr' | 'pkuerr' | 'perf' | 'chld' | 'rt' | 'sys';
+
+/** sig_sicodes: the signals with their own si_code ranges, and the number of codes each has. */
+const SIG_SICODES: Record<number, [number, SiLayout]> = {
+  [SIGILL]: [11, 'fault'], [SIGFPE]: [15, 'fault'], [SIGSEGV]: [10, 'fault'], [SIGBUS]: [5, 'fault'],
+  [SIGTRAP]: [6, 'fault'], [SIGCHLD]: [6, 'chld'], [SIGIO]: [6, 'poll'], [SIGSYS]: [2, 'sys'],
+};
+const NSIGPOLL = 6;
+const BUS_MCEERR_AR = 4, BUS_MCEERR_AO = 5, SEGV_BNDERR = 3, SEGV_PKUERR = 4, TRAP_PERF = 6;
+
+/** siginfo_layout */
+export function siginfoLayout(sig: number, code: number): SiLayout {
+  if (code > SI_USER && code < SI_KERNEL) {
+    const c = SIG_SICODES[sig];
+    if (c && code <= c[0]) {
+      if (sig === SIGBUS && code >= BUS_MCEERR_AR && code <= BUS_MCEERR_AO) return 'mceerr';
+      if (sig === SIGSEGV && code === SEGV_BNDERR) return 'bnderr';
+      if (sig === SIGSEGV && code === SEGV_PKUERR) return 'pkuerr';
+      if (sig === SIGTRAP && code === TRAP_PERF) return 'perf';
+      return c[1];
+    }
+    return code <= NSIGPOLL ? 'poll' : 'kill';
+  }
+  if (code === SI_TIMER) return 'timer';
+  if (code === SI_SIGIO) return 'poll';
+  return code < 0 ? 'rt' : 'kill';
+}
+
+/**
+ * [x86-64 kernel_siginfo offset, compat_siginfo_t offset] of each 32-bit word a layout copies
+ * (measured with offsetof under gcc -m64 and -m32: si_pid 16/12, si_uid 20/16, si_tid 16/12,
+ * si_overrun 20/16, si_int 24/20, si_status 24/20, si_utime 32/24, si_stime 40/28, si_addr 16/12,
+ * si_addr_lsb 24/16, si_lower 32/20, si_upper 40/24, si_pkey 32/20, si_band 16/12, si_fd 24/16,
+ * si_call_addr 16/12, si_syscall 24/16, si_arch 28/20; perf: data 24/16, type 32/20, flags 36/24).
+ * Pointers and longs keep their low word, as ptr_to_compat and the compat assignments do.
+ */
+const COMPAT_FIELDS: Record<SiLayout, [number, number][]> = {
+  kill: [[16, 12], [20, 16]],
+  timer: [[16, 12], [20, 16], [24, 20]],
+  poll: [[16, 12], [24, 16]],
+  fault: [[16, 12]],
+  mceerr: [[16, 12], [24, 16]],
+  bnderr: [[16, 12], [32, 20], [40, 24]],
+  pkuerr: [[16, 12], [32, 20]],
+  perf: [[16, 12], [24, 16], [32, 20], [36, 24]],
+  chld: [[16, 12], [20, 16], [24, 20], [32, 24], [40, 28]],
+  rt: [[16, 12], [20, 16], [24, 20]],
+  sys: [[16, 12], [24, 16], [28, 20]],
+};
+/** The kernel_siginfo offsets of compat fields that are signed longs (sign-extended when read). */
+const COMPAT_SIGNED: Record<SiLayout, number[]> = {
+  kill: [], timer: [], poll: [16], fault: [], mceerr: [], bnderr: [], pkuerr: [], perf: [], chld: [32, 40], rt: [], sys: [],
+};
 
 /** struct sigpending: the set of pending signals and the queued siginfo of each instance. */
 export class SigPending {

@@ -163,7 +163,7 @@ export class Vfs {
     if (writing && storedOnFs(st.mode)) this.roCheck(loc);
     const oflags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)) | (p.mode64 ? O_LARGEFILE : 0);
     switch (type) {
-      case S_IFCHR: return this.attach(openDevice(this.k, st.rdev, oflags, loc.path, p), loc);
+      case S_IFCHR: return this.attach(openDevice(this.k, st.rdev, oflags, loc.path, p, (flags & O_NOCTTY) !== 0), loc);
       case S_IFBLK: case S_IFSOCK: throw new Errno(ENXIO);
       case S_IFIFO: {
         const r = openFifo(this.k, inode, oflags, loc.path, t);

@@ -11,6 +11,7 @@ import { expandStack } from '../kernel/mm.js';
 import type { SyscallEvent } from '../kernel/trace.js';
 import { decodeArgs, formatCall, formatResult } from './strace.js';
 import { unpackClass } from './signatures.js';
+import { I386 } from './table-i386.js';
 import { X86_64 } from './table-x86_64.js';
 import type { Abi, SyscallEntry } from './types.js';
 
@@ -56,8 +57,9 @@ export function setReturn(cpu: Cpu, v: number): void {
   }
 }
 
+/** The table a task's calls go to: a 32-bit task (int 0x80) uses i386's numbers and registers. */
 export function abiFor(t: Task): Abi {
-  return X86_64;   // the i386 table arrives with the i386 issue
+  return t.proc.mode64 ? X86_64 : I386;
 }
 
 /** Maps a handler failure to -errno, or throws InternalError. */
@@ -72,7 +74,7 @@ function failure(e: unknown, name: string): number {
 function makeEvent(t: Task, abi: Abi, nr: number, e: SyscallEntry | undefined, args: number[]): SyscallEvent {
   const name = e ? e.name : `syscall_0x${nr.toString(16)}`;
   const ev: SyscallEvent = {
-    abi: abi.name, pid: t.proc.pid, tid: t.tid, nr, name, args, support: e ? e.support : 'unimplemented',
+    abi: abi.name === 'x86_64' ? 'x86_64' : 'i386', pid: t.proc.pid, tid: t.tid, nr, name, args, support: e ? e.support : 'unimplemented',
     t0: t.kernel.nowMs(),
     format: () => formatCall(t, abi, e, nr, args, ev.result),
     decodeArgs: () => decodeArgs(t, abi, e, args, ev.result),

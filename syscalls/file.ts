@@ -22,8 +22,11 @@ import {
   TCGETS2, SEEK_DATA, SEEK_HOLE, SEEK_SET, TIOCOUTQ,
 } from '../kernel/linux.js';
 import type { Task } from '../kernel/process.js';
-import { SIGPIPE } from '../kernel/signal.js';
-import { TERMIOS_SIZE } from '../kernel/tty.js';
+import { SIGPIPE, SIGTTOU } from '../kernel/signal.js';
+import { isConsoleFile } from '../kernel/fs/devices.js';
+import {
+  TERMIOS_SIZE, tiocgpgrp, tiocgsid, tiocnotty, tiocsctty, tiocspgrp, ttyCheckChange, ttyReadCheck, ttyWriteCheck,
+} from '../kernel/tty.js';
 import { decode, encode, get64 as dvGet64, layoutsFor, type Layout } from './structs.js';
 import type { Handler } from './types.js';
 import { abiOf, atPath, put32, readPath } from './util.js';
@@ -55,7 +58,16 @@ function writeErr(t: Task, f: OpenFile, e: unknown): never {
   throw e;
 }
 
+/** A terminal's job-control check before a read or write (n_tty_read / n_tty_write): 0 or -errno. */
+function ttyJob(t: Task, f: OpenFile, write: boolean): number {
+  const tty = f.tty;
+  if (!tty) return 0;
+  return write ? ttyWriteCheck(t, tty, isConsoleFile(f)) : ttyReadCheck(t, tty, isConsoleFile(f));
+}
+
 function doWrite(t: Task, f: OpenFile, data: Uint8Array): Maybe<number> {
+  const jc = ttyJob(t, f, true);
+  if (jc) return jc;
   try {
     const r = f.write(data, t);
     return r instanceof Promise ? r.catch((e) => writeErr(t, f, e)) : r;
@@ -70,6 +82,8 @@ const read: Handler = (t, [fd, buf, count]) => {
   userRange(t, buf, Math.min(count, MAX_RW_COUNT));
   const tmp = readBuffer(f, count);
   if (tmp.length > 0) t.mem.checkWritable(buf, tmp.length);
+  const jc = ttyJob(t, f, false);
+  if (jc) return jc;
   return then(f.read(tmp, t), (n) => {
     if (n > 0) t.mem.writeBytes(buf, tmp.subarray(0, n));
     return n;
@@ -133,6 +147,8 @@ const readv: Handler = (t, [fd, iovp, cnt]) => {
   const total = iov.reduce((s, [, l]) => s + l, 0);
   for (const [b, l] of iov) if (l > 0) t.mem.checkWritable(b, l);
   const tmp = readBuffer(f, total);
+  const jc = ttyJob(t, f, false);
+  if (jc) return jc;
   return then(f.read(tmp, t), (n) => { scatter(t, iov, tmp, n); return n; });
 };
 
@@ -178,6 +194,8 @@ function preadvCommon(t: Task, fd: number, iovp: number, cnt: number, off: numbe
   const total = iov.reduce((s, [, l]) => s + l, 0);
   if (off === -1) {
     const tmp = readBuffer(f, total);
+    const jc = ttyJob(t, f, false);
+    if (jc) return jc;
     return then(f.read(tmp, t), (n) => { scatter(t, iov, tmp, n); return n; });
   }
   if (off < 0) throw new Errno(EINVAL);
@@ -415,7 +433,12 @@ const ioctl: Handler = (t, [fd, req, arg]) => {
   if (!tty) throw new Errno(ENOTTY);
   switch (req) {
     case TCGETS: t.mem.writeBytes(arg, tty.termios.slice(0, TERMIOS_SIZE)); return 0;
-    case TCSETS: case TCSETSW: case TCSETSF: tty.setTermios(t.mem.readBytes(arg, TERMIOS_SIZE)); return 0;
+    case TCSETS: case TCSETSW: case TCSETSF: {
+      const r = ttyCheckChange(t, tty, SIGTTOU);   // set_termios: a background caller stops first
+      if (r) return r;
+      tty.setTermios(t.mem.readBytes(arg, TERMIOS_SIZE));
+      return 0;
+    }
     case TIOCGWINSZ: {
       const [rows, cols, xp, yp] = tty.winsize();
       t.mem.writeBytes(arg, encode(abi, L.winsize, { ws_row: rows, ws_col: cols, ws_xpixel: xp, ws_ypixel: yp }));
@@ -426,11 +449,16 @@ const ioctl: Handler = (t, [fd, req, arg]) => {
       tty.setWinsize([w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel]);
       return 0;
     }
-    case TIOCGPGRP: put32(t, arg, tty.pgrp || p.pgid); return 0;
-    case TIOCSPGRP: tty.pgrp = t.mem.read32(arg); return 0;
-    case TIOCGSID: put32(t, arg, tty.sid || p.sid); return 0;
-    case TIOCSCTTY: case TIOCNOTTY: return 0;
-    case TCFLSH: case TCSBRK: case TCXONC: return 0;
+    case TIOCGPGRP: case TIOCGSID: {
+      const r = req === TIOCGPGRP ? tiocgpgrp(t, tty) : tiocgsid(t, tty);
+      if (r < 0) return r;
+      put32(t, arg, r);
+      return 0;
+    }
+    case TIOCSPGRP: return tiocspgrp(t, tty, () => t.mem.read32(arg) | 0);
+    case TIOCSCTTY: return tiocsctty(t, tty, arg, f.readable);
+    case TIOCNOTTY: return tiocnotty(t, tty);
+    case TCFLSH: case TCSBRK: case TCXONC: return ttyCheckChange(t, tty, SIGTTOU);
     case TIOCOUTQ: put32(t, arg, 0); return 0;
     case TCGETS2: throw new Errno(ENOTTY);
     default: throw new Errno(ENOTTY);
@@ -454,6 +482,8 @@ function getdentsCommon(t: Task, fd: number, dirp: number, count: number, old: b
       ? Math.ceil((2 * word + 2 + nameLen + 2) / word) * word
       : Math.ceil((19 + nameLen + 1) / 8) * 8;
     if (off + reclen > out.length) break;
+    // compat_filldir: a 32-bit d_ino that cannot hold the inode number ends the call with EOVERFLOW
+    if (old && word === 4 && e.ino > 0xffffffff) { if (used === 0) throw new Errno(EOVERFLOW); break; }
     const cookie = f.pos + used + 1;
     if (old) {
       if (word === 8) { dv.setUint32(off, e.ino >>> 0, true); dv.setUint32(off + 4, Math.floor(e.ino / 2 ** 32), true); dv.setUint32(off + 8, cookie, true); }

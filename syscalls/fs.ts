@@ -261,9 +261,11 @@ const utimensat: Handler = (t, [dirfd, path, times, flags]) => {
     const sz = layoutsFor(abi).timespec.size;
     const raw = t.mem.readBytes(times, 2 * sz);
     const dv = new DataView(raw.buffer);
+    // i386's utimensat_time64 passes 64-bit timespecs whose tv_nsec keeps only its low half
     const rd = (o: number): [number, number] => abi === 'x86_64'
       ? [dv.getUint32(o, true) + dv.getInt32(o + 4, true) * 2 ** 32, dv.getUint32(o + 8, true) + dv.getInt32(o + 12, true) * 2 ** 32]
-      : [dv.getInt32(o, true), dv.getInt32(o + 4, true)];
+      : sz === 16 ? [dv.getUint32(o, true) + dv.getInt32(o + 4, true) * 2 ** 32, dv.getUint32(o + 8, true)]
+        : [dv.getInt32(o, true), dv.getInt32(o + 4, true)];
     const a = rd(0), m = rd(sz);
     const conv = (x: [number, number]): [number, number] | null | undefined => {
       if (x[1] === UTIME_OMIT) return null;

@@ -29,6 +29,17 @@ function timeoutMs(t: Task, addr: number, absolute: boolean, realtime: boolean):
   return Math.max(0, ms - (cs * 1000 + cns / 1e6));
 }
 
+/**
+ * A waker that woke somebody gives up the rest of its slice. On Linux the woken thread runs at once
+ * on another CPU; here it runs only when the waker yields, and a waker that goes straight back into
+ * its critical section (unlock, lock again) would otherwise hold the lock whenever its slice ends,
+ * starving the woken thread for good (a lock handed around in a loop with a forking main thread).
+ */
+function woke(t: Task, n: number): number {
+  if (n > 0) t.yieldSoon = true;
+  return n;
+}
+
 const futex: Handler = (t, [uaddr, op, val, utime, uaddr2, val3]) => {
   const cmd = op & FUTEX_CMD_MASK;
   const priv = (op & FUTEX_PRIVATE_FLAG) !== 0;
@@ -49,14 +60,14 @@ const futex: Handler = (t, [uaddr, op, val, utime, uaddr2, val3]) => {
     case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
       const bitset = cmd === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3 >>> 0;
       if (bitset === 0) throw new Errno(EINVAL);
-      return fx.wake(key(uaddr), Math.max(0, n), bitset);
+      return woke(t, fx.wake(key(uaddr), Math.max(0, n), bitset));
     }
     case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: {
       const n2 = utime | 0;                       // val2 travels in the timeout argument
       if (n < 0 || n2 < 0) throw new Errno(EINVAL);
       const k1 = key(uaddr), k2 = key(uaddr2);
       if (cmd === FUTEX_CMP_REQUEUE && word(t, uaddr) !== (val3 | 0)) throw new Errno(EAGAIN);
-      return fx.requeue(k1, k2, n, n2);
+      return woke(t, fx.requeue(k1, k2, n, n2));
     }
     case FUTEX_WAKE_OP: {
       const n2 = utime | 0;
@@ -66,7 +77,7 @@ const futex: Handler = (t, [uaddr, op, val, utime, uaddr2, val3]) => {
       setWord(t, uaddr2, nv);
       let woken = fx.wake(k1, Math.max(0, n));
       if (cond) woken += fx.wake(k2, Math.max(0, n2));
-      return woken;
+      return woke(t, woken);
     }
     case FUTEX_LOCK_PI: case FUTEX_LOCK_PI2: case FUTEX_TRYLOCK_PI: {
       const k = key(uaddr);

@@ -138,7 +138,9 @@ function coreSelect(t: Task, n: number, inp: number, outp: number, exp: number, 
   if (n < 0) throw new Errno(EINVAL);
   const maxFds = Math.max(0, ...t.proc.fds.list().map((x) => x + 1), 64);
   if (n > maxFds) n = maxFds;
-  const bytes = Math.ceil(n / 64) * 8;
+  // fd_set words are longs: a 32-bit task's sets are read and written in 4-byte steps
+  const wordBits = t.proc.mode64 ? 64 : 32;
+  const bytes = Math.ceil(n / wordBits) * (wordBits / 8);
   const get = (a: number) => (a && bytes ? t.mem.readBytes(a, bytes) : null);
   const sin = get(inp), sout = get(outp), sex = get(exp);
   const bit = (s: Uint8Array | null, fd: number) => !!s && ((s[fd >> 3] >> (fd & 7)) & 1) === 1;

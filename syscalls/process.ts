@@ -173,10 +173,11 @@ const waitid: Handler = (t, [which, upid, infop, options, ru]) => {
       const dv = new DataView(b.buffer);
       dv.setInt32(0, r ? SIGCHLD : 0, true);
       dv.setInt32(8, r ? r.code : 0, true);
-      dv.setInt32(16, r ? r.pid : 0, true);
-      dv.setInt32(20, r ? r.uid : 0, true);
-      dv.setInt32(24, r ? r.sistatus : 0, true);
-      t.mem.writeBytes(infop, b);
+      const u = t.proc.mode64 ? 16 : 12;      // the union of a compat_siginfo_t starts at 12
+      dv.setInt32(u, r ? r.pid : 0, true);
+      dv.setInt32(u + 4, r ? r.uid : 0, true);
+      dv.setInt32(u + 8, r ? r.sistatus : 0, true);
+      t.mem.writeBytes(infop, b.subarray(0, u + 12));
     }
     return 0;
   });
@@ -233,6 +234,7 @@ const setsid: Handler = (t) => {
   const p = t.proc;
   if ([...t.kernel.procs.values()].some((q) => q.pgid === p.pid && q.state !== 'dead')) throw new Errno(EPERM);
   p.sid = p.pgid = p.pid;
+  p.ctty = null;          // proc_clear_tty: a new session starts without a controlling terminal
   return p.sid;
 };
 
@@ -268,8 +270,8 @@ const get_robust_list: Handler = (t, [pid, headp, lenp]) => {
 const arch_prctl: Handler = (t, [code, addr]) => {
   const cpu = t.cpu;
   switch (code) {
-    case ARCH_SET_FS: if (addr >= 0x7ffffffff000) throw new Errno(EPERM); cpu.fsBase = addr; return 0;
-    case ARCH_SET_GS: if (addr >= 0x7ffffffff000) throw new Errno(EPERM); cpu.gsBase = addr; return 0;
+    case ARCH_SET_FS: if (addr >= 0x7ffffffff000) throw new Errno(EPERM); cpu.fsBase = addr; cpu.sel[4] = 0; return 0;
+    case ARCH_SET_GS: if (addr >= 0x7ffffffff000) throw new Errno(EPERM); cpu.gsBase = addr; cpu.sel[5] = 0; return 0;
     case ARCH_GET_FS: put64(t, addr, cpu.fsBase); return 0;
     case ARCH_GET_GS: put64(t, addr, cpu.gsBase); return 0;
     case ARCH_GET_CPUID: return 1;

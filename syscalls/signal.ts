@@ -10,9 +10,11 @@ import {
   SA_SIGINFO, SIG_BLOCK, SIG_DFL, SIG_IGN, SIG_SETMASK, SIG_UNBLOCK, SS_AUTODISARM,
 } from '../kernel/linux.js';
 import { INIT_PID, type Process, type Task } from '../kernel/process.js';
+import type { SigAction } from '../kernel/signal.js';
 import { rtSigreturn, sasSsFlags, setAltstack } from '../kernel/sigframe.js';
+import { sigreturn32 } from '../kernel/sigframe32.js';
 import {
-  defaultAction, KSIGINFO_SIZE, NSIG, SigInfo, SigSet, SIGCONT, SIGKILL, SIGSTOP, SIGSEGV, SI_TKILL, SI_USER,
+  defaultAction, KSIGINFO_SIZE, NSIG, SIGINFO_SIZE, SigInfo, SigSet, SIGCONT, SIGKILL, SIGSTOP, SIGSEGV, SI_TKILL, SI_USER,
 } from '../kernel/signal.js';
 import { waitFor } from '../kernel/wait.js';
 import { decode, encode, layoutsFor } from './structs.js';
@@ -55,22 +57,21 @@ function handlerIgnored(handler: number, sig: number): boolean {
   return handler === SIG_IGN || (handler === SIG_DFL && (defaultAction(sig) === 'ign' || sig === SIGCONT));
 }
 
-const rt_sigaction: Handler = (t, [sig, act, oact, size]) => {
-  if (size !== 8) throw new Errno(EINVAL);
-  const abi = abiOf(t);
-  const l = layoutsFor(abi).sigaction;
-  let v: Record<string, number> | null = null;
-  if (act) v = decode(abi, l, t.mem.readBytes(act, l.size));
+/**
+ * do_sigaction: installs act (when given) for sig and returns the action it replaces, its flags
+ * cut to UAPI_SA_FLAGS. Throws EINVAL for a bad signal or an action for SIGKILL/SIGSTOP.
+ */
+export function doSigaction(t: Task, sig: number, act: SigAction | null): SigAction {
   if (sig < 1 || sig > NSIG || (act && (sig === SIGKILL || sig === SIGSTOP))) throw new Errno(EINVAL);
   const p = t.proc;
   const cur = p.sigactions[sig];
   const old = { handler: cur.handler, flags: (cur.flags >>> 0) & UAPI_SA_FLAGS, restorer: cur.restorer, mask: cur.mask.clone() };
-  if (v) {
-    const mask = new SigSet(v.mask_lo | 0, v.mask_hi | 0);
+  if (act) {
+    const mask = act.mask.clone();
     mask.del(SIGKILL); mask.del(SIGSTOP);
-    cur.handler = v.handler;
-    cur.flags = (v.flags >>> 0) & UAPI_SA_FLAGS;
-    cur.restorer = v.restorer;
+    cur.handler = act.handler;
+    cur.flags = (act.flags >>> 0) & UAPI_SA_FLAGS;
+    cur.restorer = act.restorer;
     cur.mask = mask;
     // POSIX: an action that ignores the signal discards it while pending, blocked or not
     if (handlerIgnored(cur.handler, sig)) {
@@ -78,6 +79,16 @@ const rt_sigaction: Handler = (t, [sig, act, oact, size]) => {
       for (const x of p.tasks) x.pending.flush(sig);
     }
   }
+  return old;
+}
+
+const rt_sigaction: Handler = (t, [sig, act, oact, size]) => {
+  if (size !== 8) throw new Errno(EINVAL);
+  const abi = abiOf(t);
+  const l = layoutsFor(abi).sigaction;
+  let v: Record<string, number> | null = null;
+  if (act) v = decode(abi, l, t.mem.readBytes(act, l.size));
+  const old = doSigaction(t, sig, v && { handler: v.handler, flags: v.flags, restorer: v.restorer, mask: new SigSet(v.mask_lo | 0, v.mask_hi | 0) });
   if (oact) {
     t.mem.writeBytes(oact, encode(abi, l, {
       handler: old.handler, flags: old.flags, restorer: old.restorer, mask_lo: old.mask.lo >>> 0, mask_hi: old.mask.hi >>> 0,
@@ -115,7 +126,7 @@ const rt_sigpending: Handler = (t, [set, size]) => {
 };
 
 /** Sleeps until a signal is pending (pause, sigsuspend). */
-function waitSignal(t: Task): number | Promise<number> {
+export function waitSignal(t: Task): number | Promise<number> {
   return waitFor<number>(t, [], () => undefined, { intr: () => -ERESTARTNOHAND });
 }
 
@@ -156,7 +167,7 @@ const rt_sigtimedwait: Handler = (t, [these, uinfo, uts, size]) => {
   const finish = (info: SigInfo | undefined, failure: number): number => {
     if (!info) return failure;
     if (uinfo) {
-      try { t.mem.writeBytes(uinfo, info.user()); } catch { return -EFAULT; }
+      try { t.mem.writeBytes(uinfo, info.user(t.proc.mode64)); } catch { return -EFAULT; }
     }
     return info.signo;
   };
@@ -250,6 +261,8 @@ const tgkill: Handler = (t, [tgid, tid, sig]) => {
 };
 
 function readUserInfo(t: Task, sig: number, uinfo: number): SigInfo {
+  // an i386 task passes a compat_siginfo_t (copy_siginfo_from_user32)
+  if (!t.proc.mode64) return SigInfo.fromUser32(t.mem.readBytes(uinfo, SIGINFO_SIZE), sig);
   const info = SigInfo.fromBytes(t.mem.readBytes(uinfo, KSIGINFO_SIZE));
   info.i32(0, sig);
   return info;
@@ -287,16 +300,18 @@ const sigaltstack: Handler = (t, [ss, oss]) => {
   return 0;
 };
 
+/** signal_fault + force_sig(SIGSEGV): a sigreturn found a bad frame. */
+export function badFrame(t: Task): number {
+  const act = t.proc.sigactions[SIGSEGV];
+  if (t.sigmask.has(SIGSEGV) || act.handler === SIG_IGN) { act.handler = SIG_DFL; t.sigmask.del(SIGSEGV); }
+  t.kernel.signals.send(t, SIGSEGV, SigInfo.kernel(SIGSEGV), false);
+  return 0;
+}
+
+/** rt_sigreturn; an i386 task's frame is the rt_sigframe_ia32 (the compat rt_sigreturn). */
 const rt_sigreturn: Handler = (t) => {
-  if (!rtSigreturn(t, MINSIGSTKSZ)) {
-    // signal_fault + force_sig(SIGSEGV)
-    const p = t.proc;
-    const act = p.sigactions[SIGSEGV];
-    if (t.sigmask.has(SIGSEGV) || act.handler === SIG_IGN) { act.handler = SIG_DFL; t.sigmask.del(SIGSEGV); }
-    t.kernel.signals.send(t, SIGSEGV, SigInfo.kernel(SIGSEGV), false);
-    return 0;
-  }
-  return KEEP_REGS;
+  const ok = t.proc.mode64 ? rtSigreturn(t, MINSIGSTKSZ) : sigreturn32(t, true, MINSIGSTKSZ);
+  return ok ? KEEP_REGS : badFrame(t);
 };
 
 const restart_syscall: Handler = (t) => {

@@ -7,7 +7,8 @@ import { errnoMessage, errnoName } from '../kernel/errno.js';
 import type { Task } from '../kernel/process.js';
 import { signalName, signalShortName, SigSet } from '../kernel/signal.js';
 import * as L from '../kernel/linux.js';
-import { decode, get64 } from './structs.js';
+import { decode, get64, layoutsFor } from './structs.js';
+import { TIME64_BASE } from './signatures.js';
 import type { Abi, SyscallEntry } from './types.js';
 
 /** strace -s default. */
@@ -98,6 +99,14 @@ const FCNTL: Record<number, string> = { 0: 'F_DUPFD', 1: 'F_GETFD', 2: 'F_SETFD'
   15: 'F_SETOWN_EX', 16: 'F_GETOWN_EX', 36: 'F_OFD_GETLK', 37: 'F_OFD_SETLK', 38: 'F_OFD_SETLKW',
   1024: 'F_SETLEASE', 1025: 'F_GETLEASE', 1026: 'F_NOTIFY', 1030: 'F_DUPFD_CLOEXEC', 1031: 'F_SETPIPE_SZ',
   1032: 'F_GETPIPE_SZ', 1033: 'F_ADD_SEALS', 1034: 'F_GET_SEALS' };
+/** i386's fcntl64 record-lock commands (x86-64 has no such numbers). */
+const FCNTL64: Record<number, string> = { 12: 'F_GETLK64', 13: 'F_SETLK64', 14: 'F_SETLKW64' };
+const FADV: Record<number, string> = { 0: 'POSIX_FADV_NORMAL', 1: 'POSIX_FADV_RANDOM', 2: 'POSIX_FADV_SEQUENTIAL',
+  3: 'POSIX_FADV_WILLNEED', 4: 'POSIX_FADV_DONTNEED', 5: 'POSIX_FADV_NOREUSE' };
+const SOCKCALL: Record<number, string> = { 1: 'SYS_SOCKET', 2: 'SYS_BIND', 3: 'SYS_CONNECT', 4: 'SYS_LISTEN',
+  5: 'SYS_ACCEPT', 6: 'SYS_GETSOCKNAME', 7: 'SYS_GETPEERNAME', 8: 'SYS_SOCKETPAIR', 9: 'SYS_SEND', 10: 'SYS_RECV',
+  11: 'SYS_SENDTO', 12: 'SYS_RECVFROM', 13: 'SYS_SHUTDOWN', 14: 'SYS_SETSOCKOPT', 15: 'SYS_GETSOCKOPT',
+  16: 'SYS_SENDMSG', 17: 'SYS_RECVMSG', 18: 'SYS_ACCEPT4', 19: 'SYS_RECVMMSG', 20: 'SYS_SENDMMSG' };
 const IOCTL: Record<number, string> = { 0x5401: 'TCGETS', 0x5402: 'TCSETS', 0x5403: 'TCSETSW', 0x5404: 'TCSETSF',
   0x5405: 'TCGETA', 0x5409: 'TCSBRK', 0x540a: 'TCXONC', 0x540b: 'TCFLSH', 0x540e: 'TIOCSCTTY', 0x540f: 'TIOCGPGRP',
   0x5410: 'TIOCSPGRP', 0x5411: 'TIOCOUTQ', 0x5413: 'TIOCGWINSZ', 0x5414: 'TIOCSWINSZ', 0x541b: 'FIONREAD',
@@ -206,6 +215,35 @@ function stat(c: Ctx, addr: number): string {
   return `{st_mode=${modeStr(v.mode)}, st_size=${v.size}, ...}`;
 }
 
+/** i386's struct stat (the stat/lstat/fstat calls of the i386 table). */
+function stat32(c: Ctx, addr: number): string {
+  const l = c.abi.layouts.oldstat;
+  const b = bytes(c, addr, l.size);
+  if (!b) return ptr(addr);
+  const v = decode(c.abi.name, l, b);
+  const type = v.mode & 0o170000;
+  if (type === 0o20000 || type === 0o60000) return `{st_mode=${modeStr(v.mode)}, st_rdev=${makedev(v.rdev)}, ...}`;
+  return `{st_mode=${modeStr(v.mode)}, st_size=${v.size}, ...}`;
+}
+
+/** struct user_desc (set_thread_area, get_thread_area, modify_ldt) as strace prints it. */
+function userDesc(c: Ctx, addr: number): string {
+  const b = bytes(c, addr, 16);
+  if (!b) return ptr(addr);
+  const dv = new DataView(b.buffer, b.byteOffset, 16);
+  const f = dv.getUint32(12, true);
+  const bit = (n: number) => (f >>> n) & 1;
+  return `{entry_number=${dv.getInt32(0, true)}, base_addr=${hex(dv.getUint32(4, true))}, limit=0x${dv.getUint32(8, true).toString(16).padStart(6, '0')}, ` +
+    `seg_32bit=${bit(0)}, contents=${(f >>> 1) & 3}, read_exec_only=${bit(3)}, limit_in_pages=${bit(4)}, ` +
+    `seg_not_present=${bit(5)}, useable=${bit(6)}}`;
+}
+
+/** A 64-bit value from two registers: the low word here, the high word in argument `hiArg`. */
+function pair64(c: Ctx, lo: number, hiArg: number): string {
+  // BigInt: strace output only, never the hot path; the pair may exceed 2^53
+  return ((BigInt(c.args[hiArg] | 0) << 32n) | BigInt(lo >>> 0)).toString();
+}
+
 function statx(c: Ctx, addr: number): string {
   const l = c.abi.layouts.statx;
   const b = bytes(c, addr, l.size);
@@ -216,10 +254,12 @@ function statx(c: Ctx, addr: number): string {
 
 function timespec(c: Ctx, addr: number): string {
   if (addr === 0) return 'NULL';
-  const l = c.abi.layouts.timespec;
+  // i386's *_time64 calls take the 64-bit struct __kernel_timespec
+  const abi = c.name in TIME64_BASE ? 'i386_time64' : c.abi.name;
+  const l = layoutsFor(abi).timespec;
   const b = bytes(c, addr, l.size);
   if (!b) return ptr(addr);
-  const v = decode(c.abi.name, l, b);
+  const v = decode(abi, l, b);
   return `{tv_sec=${v.tv_sec}, tv_nsec=${v.tv_nsec}}`;
 }
 
@@ -306,7 +346,41 @@ function decodeOne(c: Ctx, kind: string, v: number): string | null {
     case 'whence': return lookup(v, WHENCE);
     case 'clockid': return lookup(v, CLOCKS);
     case 'timerflags': return v === L.TIMER_ABSTIME ? 'TIMER_ABSTIME' : hex(v);
-    case 'fcntl': return lookup(v, FCNTL);
+    case 'fcntl': return c.abi.wordSize === 4 && FCNTL64[v] ? FCNTL64[v] : lookup(v, FCNTL);
+    case 'fadv': return FADV[v] ?? `${hex(v >>> 0)} /* POSIX_FADV_??? */`;
+    case 'sockcall': return SOCKCALL[v] ?? String(v);
+    case 'oid16': case 'oid32': {
+      if (v === 0) return 'NULL';
+      if (failed(c)) return ptr(v);
+      const b = bytes(c, v, base === 'oid16' ? 2 : 4);
+      if (!b) return ptr(v);
+      return `[${base === 'oid16' ? b[0] | (b[1] << 8) : new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true)}]`;
+    }
+    case 'mmap_args': {
+      // old mmap: one pointer to { addr, len, prot, flags, fd, offset }; strace shows the six values
+      const b = bytes(c, v, 24);
+      if (!b) return ptr(v);
+      const dv = new DataView(b.buffer, b.byteOffset, 24);
+      const w = (i: number) => dv.getUint32(4 * i, true);
+      return `${ptr(w(0))}, ${w(1)}, ${flags(w(2), PROT, 'PROT_NONE')}, ${mapFlags(w(3))}, ${dv.getInt32(16, true)}, ${hex(w(5))}`;
+    }
+    case 'sel_args': {
+      // old select: one pointer to { n, inp, outp, exp, tvp }
+      const b = bytes(c, v, 20);
+      if (!b) return ptr(v);
+      const dv = new DataView(b.buffer, b.byteOffset, 20);
+      const w = (i: number) => dv.getUint32(4 * i, true);
+      return `${dv.getInt32(0, true)}, ${ptr(w(1))}, ${ptr(w(2))}, ${ptr(w(3))}, ${ptr(w(4))}`;
+    }
+    case 'old_dirent': {
+      if (failed(c) || c.result === 0) return ptr(v);
+      const b = bytes(c, v, 10);
+      if (!b) return ptr(v);
+      const dv = new DataView(b.buffer, b.byteOffset, 10);
+      const n = dv.getUint16(8, true);
+      const name = bytes(c, v + 10, n);
+      return `{d_ino=${dv.getUint32(0, true)}, d_off=${dv.getUint32(4, true)}, d_reclen=${n}, d_name=${name ? quote(name) : '...'}}`;
+    }
     case 'fcntlarg': {
       const cmd = c.args[Number(param)];
       switch (cmd) {
@@ -329,6 +403,18 @@ function decodeOne(c: Ctx, kind: string, v: number): string | null {
     case 'sact_in': return sigaction(c, v);
     case 'sact_out': return v === 0 ? 'NULL' : failed(c) ? ptr(v) : sigaction(c, v);
     case 'stat': return failed(c) ? ptr(v) : stat(c, v);
+    case 'stat32': return failed(c) ? ptr(v) : stat32(c, v);
+    case 'uid16': return (v & 0xffff) === 0xffff ? '-1' : String(v & 0xffff);
+    case 'lo64': return pair64(c, v, Number(param));
+    case 'hi64': return null;
+    case 'pgoff': return hex((v >>> 0) * 4096);
+    case 'llres': {
+      if (failed(c)) return ptr(v);
+      const b = bytes(c, v, 8);
+      if (!b) return ptr(v);
+      return `[${get64(new DataView(b.buffer, b.byteOffset, 8), 0, true)}]`;
+    }
+    case 'user_desc': return userDesc(c, v);
     case 'statx': return failed(c) ? ptr(v) : statx(c, v);
     case 'statxmask': return flags(v, STATX_MASK);
     case 'ts_in': return timespec(c, v);
@@ -430,5 +516,10 @@ export function formatResult(e: SyscallEntry | undefined, r: number | undefined)
 export function formatCall(t: Task, abi: Abi, e: SyscallEntry | undefined, nr: number, args: number[], result?: number): string {
   const name = e ? e.name : `syscall_0x${(nr >>> 0).toString(16)}`;
   const call = `${name}(${decodeArgs(t, abi, e, args, result).join(', ')})`;
-  return `${call.padEnd(39)} = ${formatResult(e, result)}`;
+  let tail = '';
+  if (name === 'set_thread_area' && result === 0) {
+    // strace shows the GDT slot the kernel picked
+    try { tail = ` (entry_number=${t.mem.read32(args[0]) | 0})`; } catch { /* unreadable now */ }
+  }
+  return `${call.padEnd(39)} = ${formatResult(e, result)}${tail}`;
 }

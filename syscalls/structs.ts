@@ -17,7 +17,8 @@ export interface Layout {
   fields: Record<string, [offset: number, type: FieldType]>;
 }
 
-export type AbiName = 'x86_64' | 'i386';
+/** 'i386_time64': an i386 task inside one of the *_time64 calls, whose timespecs are 64-bit. */
+export type AbiName = 'x86_64' | 'i386' | 'i386_time64';
 
 function L(name: string, size: number, fields: Record<string, [number, FieldType]>): Layout {
   return { name, size, fields };
@@ -237,4 +238,13 @@ export const I386_LAYOUTS: AbiLayouts = {
   flock64: L('flock64', 24, { l_type: [0, 'u16'], l_whence: [2, 'u16'], l_start: [4, 'i64'], l_len: [12, 'i64'], l_pid: [20, 'i32'] }),
 };
 
-export function layoutsFor(abi: AbiName): AbiLayouts { return abi === 'x86_64' ? X86_64_LAYOUTS : I386_LAYOUTS; }
+// The i386 *_time64 calls (403..423) take struct __kernel_timespec; get_timespec64 drops the upper
+// half of tv_nsec for compat tasks, so the low word is all that is read (and written: zero above).
+const I386_TIME64_LAYOUTS: AbiLayouts = {
+  ...I386_LAYOUTS,
+  timespec: L('__kernel_timespec', 16, { tv_sec: [0, 'i64'], tv_nsec: [8, 'u32'] }),
+};
+
+export function layoutsFor(abi: AbiName): AbiLayouts {
+  return abi === 'x86_64' ? X86_64_LAYOUTS : abi === 'i386' ? I386_LAYOUTS : I386_TIME64_LAYOUTS;
+}

@@ -15,24 +15,20 @@ import { futexCalls } from './futex.js';
 import { membarrierCalls } from './membarrier.js';
 import { credCalls } from './creds.js';
 import { infoCalls } from './info.js';
-import { eperm, enosys, miscCalls } from './misc.js';
+import { eperm, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
 import { pollCalls } from './poll.js';
 import { processCalls } from './process.js';
 import { signalCalls } from './signal.js';
 import { timeCalls } from './time.js';
-import { signatureOf, returnKindOf } from './signatures.js';
+import { tlsCalls } from './tls.js';
+import { buildTable, LINUX_ENOSYS, PRIV, type Row } from './table-common.js';
 import { X86_64_LAYOUTS } from './structs.js';
-import type { Abi, Handler, SyscallEntry } from './types.js';
+import type { Abi, Handler } from './types.js';
 
 const H: Record<string, Handler> = {
   ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
 };
-const PRIV = 'privileged: a zone holds no CAP_SYS_ADMIN/CAP_SYS_TIME/...; always EPERM';
-const LINUX_ENOSYS = Symbol('ENOSYS on Linux too');
-
-type Row = [number, string, Handler] | [number, string, Handler, string] | [number, string, string] | [number, string, typeof LINUX_ENOSYS];
-
 const ROWS: Row[] = [
   [0, 'read', H.read],
   [1, 'write', H.write],
@@ -50,7 +46,7 @@ const ROWS: Row[] = [
   [13, 'rt_sigaction', H.rt_sigaction],
   [14, 'rt_sigprocmask', H.rt_sigprocmask],
   [15, 'rt_sigreturn', H.rt_sigreturn],
-  [16, 'ioctl', H.ioctl, 'terminal (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, ...), FIONREAD, FIONBIO, FIOASYNC, FIOCLEX; others ENOTTY'],
+  [16, 'ioctl', H.ioctl, 'terminal settings (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ) and job control (TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY; SIGTTOU to background callers), FIONREAD, FIONBIO, FIOASYNC, FIOCLEX; TCFLSH/TCSBRK/TCXONC do nothing after the job-control check; others ENOTTY'],
   [17, 'pread64', H.pread64],
   [18, 'pwrite64', H.pwrite64],
   [19, 'readv', H.readv],
@@ -70,9 +66,9 @@ const ROWS: Row[] = [
   [33, 'dup2', H.dup2],
   [34, 'pause', H.pause],
   [35, 'nanosleep', H.nanosleep],
-  [36, 'getitimer', H.getitimer, 'ITIMER_VIRTUAL and ITIMER_PROF keep their values but never expire'],
+  [36, 'getitimer', H.getitimer, 'ITIMER_VIRTUAL counts the same CPU time as ITIMER_PROF: system time is not told apart from user time'],
   [37, 'alarm', H.alarm],
-  [38, 'setitimer', H.setitimer, 'ITIMER_VIRTUAL and ITIMER_PROF keep their values but never expire'],
+  [38, 'setitimer', H.setitimer, 'ITIMER_VIRTUAL counts the same CPU time as ITIMER_PROF (system time is not told apart from user time); CPU timers are checked at the end of each instruction slice, not at a tick'],
   [39, 'getpid', H.getpid],
   [40, 'sendfile', H.sendfile],
   [41, 'socket', 'networking is not modelled yet'],
@@ -146,7 +142,7 @@ const ROWS: Row[] = [
   [109, 'setpgid', H.setpgid],
   [110, 'getppid', H.getppid],
   [111, 'getpgrp', H.getpgrp],
-  [112, 'setsid', H.setsid, 'the controlling terminal is not detached'],
+  [112, 'setsid', H.setsid],
   [113, 'setreuid', H.setreuid],
   [114, 'setregid', H.setregid],
   [115, 'getgroups', H.getgroups],
@@ -188,7 +184,7 @@ const ROWS: Row[] = [
   [151, 'mlockall', H.mlockall],
   [152, 'munlockall', H.munlockall],
   [153, 'vhangup', eperm, PRIV],
-  [154, 'modify_ldt', 'LDT segments: i386 issue'],
+  [154, 'modify_ldt', tlsCalls.modify_ldt],
   [155, 'pivot_root', eperm, PRIV],
   [156, '_sysctl', LINUX_ENOSYS],
   [157, 'prctl', H.prctl, 'PR_SET/GET_NAME, DUMPABLE, PDEATHSIG, NO_NEW_PRIVS, THP_DISABLE, TIMERSLACK, CAPBSET_READ; others EINVAL'],
@@ -239,13 +235,13 @@ const ROWS: Row[] = [
   [202, 'futex', H.futex, 'WAIT_REQUEUE_PI/CMP_REQUEUE_PI and FUTEX_FD are ENOSYS; PI futexes hand over in FIFO order without priority boosting (one host thread)'],
   [203, 'sched_setaffinity', H.sched_setaffinity, 'any mask naming one of the zone\'s CPUs is accepted; threads share one host thread whatever it says'],
   [204, 'sched_getaffinity', H.sched_getaffinity],
-  [205, 'set_thread_area', 'GDT TLS descriptors: i386 issue'],
+  [205, 'set_thread_area', LINUX_ENOSYS],          // no 64-bit entry point (measured); int 0x80 243 reaches it
   [206, 'io_setup', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [207, 'io_destroy', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [208, 'io_getevents', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [209, 'io_submit', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [210, 'io_cancel', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
-  [211, 'get_thread_area', 'GDT TLS descriptors: i386 issue'],
+  [211, 'get_thread_area', LINUX_ENOSYS],          // likewise: int 0x80 244
   [212, 'lookup_dcookie', eperm, PRIV],
   [213, 'epoll_create', H.epoll_create],
   [214, 'epoll_ctl_old', LINUX_ENOSYS],
@@ -410,18 +406,7 @@ const ROWS: Row[] = [
   [462, 'mseal', 'not implemented yet'],
 ];
 
-export function buildTable(rows: Row[]): (SyscallEntry | undefined)[] {
-  const table: (SyscallEntry | undefined)[] = [];
-  for (const row of rows) {
-    const [nr, name, third, fourth] = row;
-    const base = { nr, name, args: signatureOf(name), ret: returnKindOf(name) };
-    if (third === LINUX_ENOSYS) table[nr] = { ...base, handler: enosys, support: 'full', reason: 'ENOSYS on Linux too' };
-    else if (typeof third === 'string') table[nr] = { ...base, support: 'unimplemented', reason: third };
-    else if (typeof fourth === 'string') table[nr] = { ...base, handler: third, support: 'partial', reason: fourth };
-    else table[nr] = { ...base, handler: third, support: 'full', reason: '' };
-  }
-  return table;
-}
+export { buildTable };
 
 export const X86_64: Abi = {
   name: 'x86_64',

@@ -1,7 +1,8 @@
 // Clocks, sleeping and interval timers. Sleeps are asynchronous (the host's timers), never block
 // the host, and end early for a signal the way hrtimer_nanosleep does (-ERESTART_RESTARTBLOCK with
 // the time left, or -ERESTARTNOHAND for absolute sleeps). ITIMER_REAL and alarm() raise SIGALRM
-// from a host timer (kernel/time: it_real_fn, with the interval re-armed from the expiry).
+// from a host timer (kernel/time: it_real_fn, with the interval re-armed from the expiry);
+// ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (kernel/itimer.ts).
 
 import { Errno, EINVAL, EFAULT, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from '../kernel/errno.js';
 import {
@@ -9,7 +10,8 @@ import {
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME,
 } from '../kernel/linux.js';
-import type { Process, Task } from '../kernel/process.js';
+import { CPUCLOCK_PROF, CPUCLOCK_VIRT, getCpuItimer, setCpuItimer } from '../kernel/itimer.js';
+import type { Task } from '../kernel/process.js';
 import { SIGALRM } from '../kernel/signal.js';
 import { waitFor } from '../kernel/wait.js';
 import { taskCpuMs } from './process.js';
@@ -130,8 +132,8 @@ const clock_nanosleep: Handler = (t, [clk, flags, req, rem]) => {
 
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 
-/** ITIMER_VIRTUAL / ITIMER_PROF values as set (they never expire: CPU-time timers are not modelled). */
-const cpuTimers = new WeakMap<Process, [number, number][]>();
+/** ITIMER_PROF and ITIMER_VIRTUAL run on the process's CPU clock: kernel/itimer.ts. */
+const CPU_CLOCK_OF = [-1, CPUCLOCK_VIRT, CPUCLOCK_PROF];
 
 /** Remaining time of ITIMER_REAL in ms (an active timer never shows 0: itimer_get_remtime). */
 function realRemaining(t: Task): number {
@@ -192,7 +194,7 @@ function writeItimerval(t: Task, addr: number, valueMs: number, intervalMs: numb
 
 function getTimer(t: Task, which: number): [number, number] {
   if (which === ITIMER_REAL) return [realRemaining(t), t.proc.itReal.interval];
-  return (cpuTimers.get(t.proc) ?? [[0, 0], [0, 0], [0, 0]])[which];
+  return getCpuItimer(t.kernel, t.proc, CPU_CLOCK_OF[which]);
 }
 
 const getitimer: Handler = (t, [which, value]) => {
@@ -205,14 +207,14 @@ const getitimer: Handler = (t, [which, value]) => {
 const setitimer: Handler = (t, [which, value, ovalue]) => {
   const [v, i] = value ? readItimerval(t, value) : [0, 0];
   if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) throw new Errno(EINVAL);
-  const [ov, oi] = getTimer(t, which);
-  if (which === ITIMER_REAL) armReal(t, v, v > 0 ? i : 0);
-  else {
-    let c = cpuTimers.get(t.proc);
-    if (!c) cpuTimers.set(t.proc, c = [[0, 0], [0, 0], [0, 0]]);
-    c[which] = [v, v > 0 ? i : 0];
+  let old: [number, number];
+  if (which === ITIMER_REAL) {
+    old = getTimer(t, which);
+    armReal(t, v, v > 0 ? i : 0);
+  } else {
+    old = setCpuItimer(t.kernel, t.proc, CPU_CLOCK_OF[which], v, i);
   }
-  if (ovalue) writeItimerval(t, ovalue, ov, oi);
+  if (ovalue) writeItimerval(t, ovalue, old[0], old[1]);
   return 0;
 };
 

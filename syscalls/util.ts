@@ -9,7 +9,10 @@ import type { Task } from '../kernel/process.js';
 import type { AbiName } from './structs.js';
 export { canonical } from '../kernel/vfs.js';
 
-export function abiOf(t: Task): AbiName { return t.proc.mode64 ? 'x86_64' : 'i386'; }
+/** i386 tasks inside a *_time64 call (syscalls/compat32-time.ts): their timespecs are 64-bit. */
+export const time64Tasks = new WeakSet<Task>();
+
+export function abiOf(t: Task): AbiName { return t.proc.mode64 ? 'x86_64' : time64Tasks.has(t) ? 'i386_time64' : 'i386'; }
 
 /**
  * A NUL-terminated string from guest memory as a byte string. Throws ENAMETOOLONG when no NUL

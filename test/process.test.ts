@@ -1,7 +1,8 @@
-// Processes, signals and pipes (issue #4), native vs lxrun: the C fixtures procs, sigwait, spawn
-// and pipes (musl and glibc builds), Debian's static busybox sh running pipelines, subshells,
-// command substitution, traps, background jobs and a 200-line script, `#!` scripts, and lxrun
-// forwarding host signals to the guest. The native run in the same test is the only oracle.
+// Processes, signals and pipes (issue #4), native vs lxrun: the C fixtures procs, sigwait, spawn,
+// pipes and cputimers (musl and glibc builds), jobctl under a fresh pseudo-terminal for each run,
+// Debian's static busybox sh running pipelines, subshells, command substitution, traps, background
+// jobs and a 200-line script, `#!` scripts, and lxrun forwarding host signals to the guest. The
+// native run in the same test is the only oracle.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  FIXTURE_BIN, LXRUN, ROOT, baseEnv, differences, fail, isExecutableFile, lxrunCommand, runBoth,
+  FIXTURE_BIN, LXRUN, LXRUN_DIAGNOSTIC, ROOT, baseEnv, differences, fail, firstDifference, isExecutableFile, lxrunCommand,
+  lxrunTimeoutMs, runBoth, runCommand,
 } from './helpers/compare.js';
 
 const BUSYBOX = '/bin/busybox';
@@ -24,6 +26,7 @@ const FIXTURES: Case[] = [
   { name: 'sigwait' },
   { name: 'spawn' },
   { name: 'pipes' },
+  { name: 'cputimers' },
 ];
 const LIBCS = ['musl', 'glibc'] as const;
 
@@ -44,6 +47,66 @@ for (const fx of FIXTURES) {
       if (diff) fail(diff);
     });
   }
+}
+
+// ---- job control on a terminal ------------------------------------------------------------------
+
+/**
+ * Runs argv[2..] as the session leader of a fresh pseudo-terminal (python3's pty module): its
+ * controlling terminal, its group in the foreground, argv[1] typed ahead (and echoed) before it starts. Prints
+ * everything the terminal showed once every slave descriptor is closed; exits with its status.
+ */
+const PTY_DRIVER = `
+import os, pty, sys, fcntl, termios
+master, slave = pty.openpty()
+typed = sys.argv[1].encode()
+os.write(master, typed)
+# the line discipline echoes typed input from a work queue: wait for the echo, so that it comes
+# before anything the program writes, whatever the machine's load
+out = bytearray()
+while not out.endswith(typed.replace(b'\\n', b'\\r\\n')):
+    out += os.read(master, 65536)
+pid = os.fork()
+if pid == 0:
+    os.close(master)
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    if slave > 2:
+        os.close(slave)
+    os.execv(sys.argv[2], sys.argv[2:])
+os.close(slave)
+while True:
+    try:
+        b = os.read(master, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+sys.stdout.buffer.write(bytes(out))
+sys.exit(os.waitstatus_to_exitcode(st) & 0xff)
+`;
+
+for (const libc of [...LIBCS, 'glibc-dyn'] as const) {
+  test(`jobctl (${libc}) under a pseudo-terminal: lxrun matches native`, async () => {
+    const program = join(FIXTURE_BIN, libc, 'jobctl');
+    assert.ok(isExecutableFile(program), `missing ${program}: run 'make fixtures'`);
+    const typed = 'x\n';
+    const native = await runCommand(['python3', '-c', PTY_DRIVER, typed, program], { env: baseEnv(), cwd: work, timeoutMs: 60_000 });
+    const lx = await runCommand(['python3', '-c', PTY_DRIVER, typed, ...lxrunCommand(program)],
+      { env: baseEnv(), cwd: work, timeoutMs: lxrunTimeoutMs(180_000) });
+    assert.equal(native.status, 0, `native run: ${native.stderr.toString()}`);
+    const nativeOut = native.stdout.toString('latin1');
+    assert.match(nativeOut, /stopped by SIGTTIN/, 'the native run has job control (a terminal)');
+    assert.ok(!lx.timedOut, 'lxrun timed out');
+    // lxrun's own notes share the terminal with the guest
+    const lxOut = lx.stdout.toString('latin1').split('\n').filter((l) => !LXRUN_DIAGNOSTIC.test(l)).join('\n');
+    if (lxOut !== nativeOut) fail(firstDifference(nativeOut, lxOut, 'terminal output'));
+    assert.equal(lx.status, native.status, 'exit status');
+  });
 }
 
 /** busybox sh -c SCRIPT natively and under lxrun. */

@@ -7,6 +7,7 @@ import './muldiv.js';
 import './bits.js';
 import './string.js';
 import './misc.js';
+import './segment.js';
 import './x87.js';
 import './sse.js';
 import './mmx.js';

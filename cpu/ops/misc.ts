@@ -79,6 +79,7 @@ def(1, 0x01, { name: 'xgetbv', fn: grp7reg, form: 'reg' }, { reg: 2 });
 function xlat(c: Cpu, i: Insn): void {
   const base = i.asize === 8 ? c.regAddr(RBX) : c.r[2 * RBX] >>> 0;
   let a = base + (c.r[0] & 0xff);
+  if (i.asize !== 8) a = i.asize === 4 ? a >>> 0 : a & 0xffff;       // the offset wraps at the address size
   if (i.seg === 4) a += c.fsBase; else if (i.seg === 5) a += c.gsBase;
   c.setR(RAX, 1, c.mem.read8(a));
 }
@@ -90,3 +91,14 @@ function gp(): void { raiseGP(); }
 for (const op of [0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0x6c, 0x6d, 0x6e, 0x6f]) {
   def(0, op, { name: 'in/out', fn: gp, size: 'b', imm: op < 0xe8 ? 'ub' : undefined, ends: true });
 }
+// CLTS, SYSRET, INVD, WBINVD, WRMSR, RDMSR, RDPMC (Linux leaves CR4.PCE clear), SYSEXIT, and MOV to or
+// from control and debug registers: #GP at CPL 3 (the hardware's answer, not #UD)
+for (const op of [0x06, 0x07, 0x08, 0x09, 0x30, 0x32, 0x33, 0x35]) def(1, op, { name: 'privileged', fn: gp, ends: true });
+// a control or debug register that does not exist is #UD first (CR0, 2, 3, 4, 8; DR0-7: measured)
+function movCrDr(c: Cpu, i: Insn): void {
+  const ok = i.op & 1 ? i.reg < 8 : i.reg === 0 || (i.reg >= 2 && i.reg <= 4) || i.reg === 8;
+  if (!ok) raiseUD(c, i);
+  raiseGP();
+}
+// (ModRM.mod is ignored: always a register operand, so the memory encodings fault the same way)
+for (const op of [0x20, 0x21, 0x22, 0x23]) def(1, op, { name: 'privileged', fn: movCrDr, modrm: true, ends: true });

@@ -9,6 +9,7 @@ import { cond, getFlags, setFlags, CF, PF, AF, ZF, SF, DF, OF, AC, ID, TF, IF, A
 import { alu, SUB, ADD, TWO32, sext } from './arith.js';
 import { raiseUD, raiseGP } from '../fault.js';
 import { inlineHandler } from '../threaded.js';
+import { readSelector } from '../segments.js';
 
 // ---- MOV -----------------------------------------------------------------------------------------
 
@@ -45,11 +46,11 @@ def(0, 0xa1, { flags: 'n', name: 'mov', fn: movAO, imm: 'o' });
 def(0, 0xa2, { flags: 'n', name: 'mov', fn: movOA, size: 'b', imm: 'o' });
 def(0, 0xa3, { flags: 'n', name: 'mov', fn: movOA, imm: 'o' });
 
-// MOV from/to segment registers: user code only reads them (e.g. mov %gs, %ax on i386).
+// MOV r/m, Sreg: the selector (MOV Sreg, r/m and the other loads are in segment.ts). A register
+// destination takes it zero-extended to the operand size, memory always 16 bits.
 function movSegE(c: Cpu, i: Insn): void {
   if ((i.reg & 7) > 5) return raiseUD(c, i);                // there is no segment register 6 or 7
-  const sel = (c.mode64 ? [0, 0x33, 0x2b, 0, 0, 0] : [0x2b, 0x23, 0x2b, 0x2b, 0, 0x63])[i.reg & 7] ?? 0;   // Linux user selectors
-  c.wrE(i, sel, 0, i.mod === 3 ? i.osize : 2);
+  c.wrE(i, readSelector(c, i.reg & 7), 0, i.mod === 3 ? i.osize : 2);
 }
 def(0, 0x8c, { name: 'mov', fn: movSegE, modrm: true });
 
@@ -80,6 +81,7 @@ function lea(c: Cpu, i: Insn): void {
   if (i.index >= 0) { lo += (r[2 * i.index] >>> 0) * i.scale; hi += Math.imul(r[2 * i.index + 1], i.scale); }
   hi = (hi + Math.floor(lo / TWO32)) | 0;
   if (i.asize === 4) hi = 0;
+  else if (i.asize === 2) { hi = 0; lo &= 0xffff; }           // 16-bit addressing: zero-extended to the operand
   c.wrG(i, lo | 0, hi);
 }
 // LEA base + disp / base + index*scale + disp with 64-bit address and operand size
@@ -108,6 +110,7 @@ function specLea(i: Insn): Handler | undefined {
   if (i.mod === 3) return undefined;
   // base -2 marks RIP-relative while decoding; 16-bit results keep the generic path
   if (i.base < 0 && i.index < 0) return (i.osize === 8 || i.osize === 4) && i.asize === 8 ? leaAbs : undefined;
+  if (i.asize === 2) return undefined;
   if (i.osize === 4) return lea32;
   if (i.osize !== 8 || i.asize !== 8) return undefined;
   return i.base < 0 ? lea64i : i.index < 0 ? lea64b : lea64bi;

@@ -15,7 +15,7 @@ import type { Stat } from '../host.js';
 import type { Kernel } from '../kernel.js';
 import { O_NONBLOCK, O_RDWR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SEEK_HOLE, S_IFCHR } from '../linux.js';
 import type { Process, Task } from '../process.js';
-import type { TtyDevice } from '../tty.js';
+import { ttyOpened, type TtyDevice } from '../tty.js';
 import type { WaitQueue } from '../wait.js';
 
 // ---- device numbers (glibc's makedev layout, which kernel Stats use) ------------------------------
@@ -27,6 +27,7 @@ export function devMajor(dev: number): number { return ((dev >>> 8) & 0xfff) | (
 export function devMinor(dev: number): number { return (dev & 0xff) | ((dev >>> 12) & ~0xff); }
 
 export const MEM_MAJOR = 1, TTY_MAJOR = 4, TTYAUX_MAJOR = 5, UNIX98_PTY_SLAVE_MAJOR = 136;
+const CONSOLE_RDEV = makedev(TTYAUX_MAJOR, 1);
 
 /** The standard nodes as this machine's /dev (devtmpfs, Linux 6.x) shows them: name, rdev, mode. */
 export const STANDARD_NODES: readonly { name: string; rdev: number; perm: number }[] = [
@@ -132,6 +133,8 @@ class TtyFile extends OpenFile {
     super(flags, path);
     this.tty = line.tty;
   }
+  /** /dev/console: console_fops (redirected_tty_write), which job control leaves alone. */
+  get console(): boolean { return this.rdev === CONSOLE_RDEV; }
   stat(): Stat { return this.inode ? this.inode.stat() : nodeStat(this.rdev, 0o620); }
   override read(buf: Uint8Array, t?: Task): Maybe<number> {
     if ((this.flags & O_NONBLOCK) && buf.length > 0 && !(this.line.poll() & POLLIN)) throw new Errno(EAGAIN);
@@ -148,15 +151,14 @@ class TtyFile extends OpenFile {
 
 // ---- the registry -------------------------------------------------------------------------------
 
-/**
- * The controlling terminal of `p` (get_current_tty): the host terminal belongs to the session of
- * the zone's first process, or to the session that claimed it (tty.sid); setsid() leaves it.
- */
-export function controllingTty(k: Kernel, p: Process): TtyDevice | null {
-  const tty = k.hostTty;
-  if (!tty) return null;
-  const sid = tty.sid || (k.first ? k.first.sid : p.sid);
-  return sid === p.sid ? tty : null;
+/** The controlling terminal of `p` (get_current_tty); job control: kernel/tty.ts. */
+export function controllingTty(_k: Kernel, p: Process): TtyDevice | null {
+  return p.ctty ?? null;
+}
+
+/** A description of /dev/console: job control does not apply to it. */
+export function isConsoleFile(f: OpenFile): boolean {
+  return f instanceof TtyFile && f.console;
 }
 
 /** rdev of the host terminal (136:N for a pts, 4:N for a virtual console), or -1. */
@@ -172,9 +174,10 @@ function ttyFile(k: Kernel, tty: TtyDevice, flags: number, path: string, rdev: n
 
 /**
  * Opens the character device `rdev` (chrdev_open): a new description with one reference whose
- * `inode`/`mnt` the VFS fills in. `flags` are the open(2) flags the description keeps.
+ * `inode`/`mnt` the VFS fills in. `flags` are the open(2) flags the description keeps; `noctty`:
+ * O_NOCTTY was given (a session leader without a terminal otherwise acquires the one it opens).
  */
-export function openDevice(k: Kernel, rdev: number, flags: number, path: string, p: Process): OpenFile {
+export function openDevice(k: Kernel, rdev: number, flags: number, path: string, p: Process, noctty = true): OpenFile {
   const major = devMajor(rdev), minor = devMinor(rdev);
   switch (major) {
     case MEM_MAJOR:
@@ -204,7 +207,11 @@ export function openDevice(k: Kernel, rdev: number, flags: number, path: string,
       break;
     case TTY_MAJOR: case UNIX98_PTY_SLAVE_MAJOR: {
       const tty = k.hostTty;
-      if (tty && hostTtyRdev(k) === rdev) return ttyFile(k, tty, flags, path, rdev);
+      if (tty && hostTtyRdev(k) === rdev) {
+        const f = ttyFile(k, tty, flags, path, rdev);
+        ttyOpened(p, tty, noctty, f.readable);
+        return f;
+      }
       // a pts number with no pty behind it: devpts has no such tty (EIO, as on Linux); there are
       // no virtual consoles in a zone (no driver: ENXIO)
       if (major === UNIX98_PTY_SLAVE_MAJOR) throw new Errno(EIO);
