@@ -13,6 +13,8 @@ import { ExecError } from '../../kernel/exec.js';
 import { utf8ToBstr, fromBstr } from '../../kernel/host.js';
 import { quote, MAX_STR } from '../../syscalls/strace.js';
 import { X86_64 } from '../../syscalls/table-x86_64.js';
+import { I386 } from '../../syscalls/table-i386.js';
+import type { Abi } from '../../syscalls/types.js';
 import { signalName, signalText, SIGHUP, SIGINT, SIGPIPE, SIGTERM } from '../../kernel/signal.js';
 import type { ExitInfo } from '../../kernel/process.js';
 import { nodeHost } from '../../host/node.js';
@@ -39,7 +41,7 @@ Options:
   -u, --unset K       remove an environment variable
   -i, --clear-env     start from an empty environment instead of lxrun's own
   --release R         kernel release reported by uname (default: the host's)
-  --syscalls          list the x86-64 system call table with each call's support, and exit
+  --syscalls[=i386]   list the x86-64 (or i386) system call table with each call's support, and exit
   --                  end of options
 
 Without --root or --image the host's / is the root, read-only, except the host's /tmp and the
@@ -72,7 +74,7 @@ interface Options {
 
 class UsageError extends Error {}
 
-export function parseArgs(argv: string[]): Options | 'help' | 'syscalls' {
+export function parseArgs(argv: string[]): Options | 'help' | { syscalls: Abi } {
   const env = new Map<string, string>(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   const o: Options = { strace: false, verbose: false, volumes: [], tmpfs: [], env, program: '', args: [] };
   let i = 0;
@@ -85,7 +87,8 @@ export function parseArgs(argv: string[]): Options | 'help' | 'syscalls' {
     if (a === '--') { i++; break; }
     if (!a.startsWith('-') || a === '-') break;
     if (a === '-h' || a === '--help') return 'help';
-    else if (a === '--syscalls') return 'syscalls';
+    else if (a === '--syscalls' || a === '--syscalls=x86_64') return { syscalls: X86_64 };
+    else if (a === '--syscalls=i386') return { syscalls: I386 };
     else if (a === '--strace') o.strace = true;
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--root' || a.startsWith('--root=')) o.root = a.startsWith('--root=') ? a.slice(7) : value(a);
@@ -208,21 +211,21 @@ async function importImage(file: string): Promise<FileSystem> {
   }
 }
 
-/** The x86-64 table as text: one line per call, then the counts. */
-export function supportTable(): string {
+/** An ABI's table as text: one line per call, then the counts. */
+export function supportTable(abi: Abi = X86_64): string {
   const count = { full: 0, partial: 0, unimplemented: 0 };
   let out = '';
-  for (const e of X86_64.table) {
+  for (const e of abi.table) {
     if (!e) continue;
     count[e.support]++;
     out += `${String(e.nr).padStart(3)} ${e.name.padEnd(24)} ${e.support.padEnd(13)} ${e.reason}`.trimEnd() + '\n';
   }
-  return out + `x86-64: ${count.full} full, ${count.partial} partial, ${count.unimplemented} unimplemented\n`;
+  return out + `${abi.name}: ${count.full} full, ${count.partial} partial, ${count.unimplemented} unimplemented\n`;
 }
 
 /** Runs lxrun with command-line arguments; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  let o: Options | 'help' | 'syscalls';
+  let o: Options | 'help' | { syscalls: Abi };
   try {
     o = parseArgs(argv);
   } catch (e) {
@@ -230,7 +233,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o === 'help') { process.stdout.write(USAGE + '\n'); return 0; }
-  if (o === 'syscalls') { process.stdout.write(supportTable()); return 0; }
+  if ('syscalls' in o) { process.stdout.write(supportTable(o.syscalls)); return 0; }
 
   const host = nodeHost();
   let mounts: MountSpec[];
