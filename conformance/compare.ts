@@ -12,7 +12,7 @@
 
 import { align } from './align.js';
 import type { CallRecord, TraceRecord } from './format.js';
-import { alignKey, byThread } from './record.js';
+import { alignKey, byThread, isAsync } from './record.js';
 import { PTR_FIELDS, baseKind, isAddressKind, returnsAddress } from './kinds.js';
 import { asBig, isObj, render, shape, type Value } from './values.js';
 
@@ -35,15 +35,20 @@ export interface Graded {
 // ---- normalisation ---------------------------------------------------------------------------------
 
 const STACK_LO = 0x7ff000000000n, STACK_HI = 0x7ffffffff000n;
+// an i386 process's stack ends at 0xffffe000 under a 64-bit kernel (STACK_TOP of a compat task)
+const STACK32_LO = 0xff000000n, STACK32_HI = 0xffffe000n;
 const PAGE = 4096n;
 const MAP_ANONYMOUS = 0x20n;
 
 interface Region { start: bigint; end: bigint; label: string }
 
 const PID_RETURNS = new Set(['getpid', 'gettid', 'getppid', 'set_tid_address', 'getpgrp', 'getpgid', 'getsid', 'setsid',
-  'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid']);
+  'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'waitpid']);
 const TIME_RETURNS = new Set(['time', 'times']);
-const TIME_OUT_CALLS = new Set(['clock_gettime', 'gettimeofday', 'nanosleep', 'clock_nanosleep', 'times', 'getrusage', 'sysinfo', 'clock_getres']);
+// sigreturn "returns" the interrupted code's EAX/RAX: what it holds depends on where the signal came
+const MASKED_RETURNS = new Set(['sigreturn', 'rt_sigreturn']);
+const TIME_OUT_CALLS = new Set(['clock_gettime', 'gettimeofday', 'nanosleep', 'clock_nanosleep', 'times', 'getrusage', 'sysinfo', 'clock_getres',
+  'clock_gettime64', 'clock_nanosleep_time64', 'clock_getres_time64']);
 const MASKED_FIELDS = new Set(['st_ino', 'st_dev', 'st_atime', 'st_atime_nsec', 'st_mtime', 'st_mtime_nsec', 'st_ctime', 'st_ctime_nsec',
   'stx_ino', 'stx_atime', 'stx_btime', 'stx_ctime', 'stx_mtime', 'stx_dev_major', 'stx_dev_minor', 'stx_mnt_id', 'd_ino', 'd_off']);
 const MASK = '*';
@@ -61,6 +66,7 @@ export class Normalizer {
   private brkBase: bigint | null = null;
   private brkEnd = 0n;
   private pids = new Map<string, string>();
+  private abi: CallRecord['abi'] = 'x86_64';
 
   pid(v: Value): Value {
     const b = asBig(v);
@@ -79,7 +85,7 @@ export class Normalizer {
       if (a >= r.start && a < r.end) return `${r.label}+0x${(a - r.start).toString(16)}`;
     }
     if (this.brkBase !== null && a >= this.brkBase && a <= this.brkEnd) return `brk+0x${(a - this.brkBase).toString(16)}`;
-    if (a >= STACK_LO && a < STACK_HI) return 'stack';
+    if (this.abi === 'i386' ? a >= STACK32_LO && a < STACK32_HI : a >= STACK_LO && a < STACK_HI) return 'stack';
     return v;
   }
 
@@ -92,7 +98,7 @@ export class Normalizer {
     const dir = isDirMode(v.st_mode) || isDirMode(v.stx_mode);
     for (const [k, x] of Object.entries(v)) {
       if (MASKED_FIELDS.has(k) || (dir && DIR_STATE_FIELDS.has(k))) o[k] = MASK;
-      else if (PTR_FIELDS.has(k)) o[k] = this.addr(x, true);
+      else if (PTR_FIELDS.has(k) && !isObj(x)) o[k] = this.addr(x, true);
       else o[k] = this.fields(x);
     }
     return o;
@@ -110,7 +116,7 @@ export class Normalizer {
         }
         break;
       case 'close': if (a[0] !== undefined) this.fds.delete(Number(a[0])); break;
-      case 'mmap': {
+      case 'mmap': case 'mmap2': {
         if (ret === undefined || a[1] === undefined) break;
         const len = ((a[1] + PAGE - 1n) / PAGE) * PAGE;
         const flags = a[3] ?? 0n, fd = a[4] ?? -1n;
@@ -143,6 +149,7 @@ export class Normalizer {
       }
       return r;
     }
+    this.abi = r.abi ?? 'x86_64';
     const out: CallRecord = { ...r, args: r.args.map((x) => ({ ...x })) };
     const time = TIME_OUT_CALLS.has(r.name);
     out.args.forEach((x) => {
@@ -160,14 +167,14 @@ export class Normalizer {
     if (!r.err && r.ret !== undefined) {
       if (returnsAddress(r.name)) out.ret = this.addr(r.ret, true);
       else if (PID_RETURNS.has(r.name)) out.ret = this.pid(r.ret);
-      else if (TIME_RETURNS.has(r.name)) out.ret = MASK;
+      else if (TIME_RETURNS.has(r.name) || MASKED_RETURNS.has(r.name)) out.ret = MASK;
     }
     return out;
   }
 
   /** Seeds the pid map with the thread ids in order of first appearance. */
   seed(records: TraceRecord[]): void {
-    for (const r of records) this.pid(r.tid);
+    for (const t of byThread(records)) this.pid(t[0].tid);
   }
 }
 
@@ -216,6 +223,7 @@ function cmpRecords(n: TraceRecord, g: TraceRecord): Cmp {
   const c: Cmp = { diffs: [], uncompared: 0 };
   const vary = 'vary' in n ? n.vary : undefined;
   if (n.type === 'call' && g.type === 'call') {
+    if ((n.abi ?? 'x86_64') !== (g.abi ?? 'x86_64')) c.diffs.push('abi');
     const returned = n.ret !== undefined || n.err !== undefined;
     if (returned && !masked('ret', vary)) {
       if (n.err !== g.err) c.diffs.push('ret');
@@ -245,7 +253,7 @@ function gradeName(r: TraceRecord): string {
  *  arguments that are not addresses. Used to pair calls before falling back to names alone. */
 export function fineKey(r: TraceRecord): string {
   if (r.type !== 'call') return alignKey(r);
-  const parts = [r.name];
+  const parts = [alignKey(r)];
   for (const a of r.args) {
     const b = baseKind(a.k);
     const v = a.v;
@@ -254,6 +262,7 @@ export function fineKey(r: TraceRecord): string {
     else if (b === 'fd' || b === 'dirfd' || b === 'int' || b === 'uint' || b === 'size' || b === 'oflags' || b === 'atflags' ||
       b === 'mode' || b === 'prot' || b === 'mapflags' || b === 'signo' || b === 'sighow' || b === 'whence' || b === 'off' ||
       b === 'fcntl' || b === 'ioctl' || b === 'arch' || b === 'acc' || b === 'clockid' || b === 'rlimres') parts.push(JSON.stringify(v));
+    else if (b === 'named' && isObj(v) && 'flags' in v) parts.push(JSON.stringify(v.flags));
   }
   return parts.join('\u0001');
 }
@@ -263,7 +272,7 @@ type Pair = { a: number | null; b: number | null; moved?: boolean };
 /** Calls that may be paired out of order: those naming a file, and mmap (memory layout). */
 function movable(r: TraceRecord): boolean {
   if (r.type !== 'call') return false;
-  if (r.name === 'mmap') return true;
+  if (r.name === 'mmap' || r.name === 'mmap2') return true;
   return r.args.some((a) => { const b = baseKind(a.k); return b === 'path' || b === 'str'; });
 }
 
@@ -276,6 +285,35 @@ const MOVE_WINDOW = 400;
  * between those anchors, by name.
  */
 export function pairThread(nat: TraceRecord[], gst: TraceRecord[]): Pair[] {
+  // Signal deliveries and sigreturns come wherever the signal arrived (a child's SIGCHLD: anywhere
+  // among the parent's calls, in another place on every run): they are paired among themselves, in
+  // order, and the thread's own calls without them.
+  const na = nat.map(isAsync), ga = gst.map(isAsync);
+  if (!na.some(Boolean) && !ga.some(Boolean)) return pairSync(nat, gst);
+  const ni = nat.map((_, i) => i).filter((i) => !na[i]), gi = gst.map((_, j) => j).filter((j) => !ga[j]);
+  const sync = pairSync(ni.map((i) => nat[i]), gi.map((j) => gst[j]))
+    .map((p) => ({ ...p, a: p.a === null ? null : ni[p.a], b: p.b === null ? null : gi[p.b] }));
+  const ai = nat.map((_, i) => i).filter((i) => na[i]), aj = gst.map((_, j) => j).filter((j) => ga[j]);
+  const asyncPairs: Pair[] = align(ai.map((i) => fineKey(nat[i])), aj.map((j) => fineKey(gst[j])))
+    .map((o) => (o.op === 'match' ? { a: ai[o.a], b: aj[o.b] } : o.op === 'del' ? { a: ai[o.a], b: null } : { a: null, b: aj[o.b] }));
+  // listed where they came on the native side (lxrun's extra ones where they came on lxrun's)
+  const out: Pair[] = [];
+  let k = 0;
+  for (const p of sync) {
+    while (k < asyncPairs.length && before(asyncPairs[k], p)) out.push(asyncPairs[k++]);
+    out.push(p);
+  }
+  while (k < asyncPairs.length) out.push(asyncPairs[k++]);
+  return out;
+}
+
+function before(x: Pair, p: Pair): boolean {
+  if (x.a !== null && p.a !== null) return x.a < p.a;
+  if (x.b !== null && p.b !== null) return x.b < p.b;
+  return false;
+}
+
+function pairSync(nat: TraceRecord[], gst: TraceRecord[]): Pair[] {
   const fn = nat.map(fineKey), fg = gst.map(fineKey);
   const ops = align(fn, fg);
   // out-of-order pairs among everything the LCS left over

@@ -28,6 +28,9 @@ export interface CallRecord {
   optional?: boolean;
   /** The program's initial execve, done by the launcher (not graded). */
   initial?: boolean;
+  /** A successful execve after which the process runs in the other ABI (strace's personality
+   *  change): `abi` is the caller's, `newAbi` the new image's; the calls that follow carry it. */
+  newAbi?: 'x86_64' | 'i386';
   /** lxrun side only: the table's support level for this call. */
   support?: string;
 }

@@ -11,54 +11,16 @@ import type { Task } from '../kernel/process.js';
 import type { SyscallEvent, TraceHook } from '../kernel/trace.js';
 import { errnoName } from '../kernel/errno.js';
 import type { AddressSpace } from '../cpu/memory.js';
+import type { Abi } from './abi.js';
 import type { Arg, CallRecord } from './format.js';
-import { baseKind, canonInt, intClass, kindParam, kindsOf, returnsAddress, sigsetFromMembers } from './kinds.js';
-import { MAX_DATA, bufVal, intVal, ptrVal, strVal, type Value } from './values.js';
+import { I386_ARG_REGS, I386_IOVEC, I386_STRUCTS, i386View, userDesc } from './guest-i386.js';
+import { Mem, dv, i32, i64, sigset, u32, u64 } from './guest-mem.js';
+import { NAMED_ARGS, baseKind, canonInt, intClass, kindParam, kindsOf, returnsAddress } from './kinds.js';
+import { MAX_DATA, bufVal, intVal, isObj, ptrVal, strVal, type Value } from './values.js';
 
 /** x86-64 argument registers: RDI RSI RDX R10 R8 R9. */
-const ARG_REGS = [7, 6, 2, 10, 8, 9];
+const ARG_REGS: Record<Abi, number[]> = { x86_64: [7, 6, 2, 10, 8, 9], i386: I386_ARG_REGS };
 const SA_RESTORER = 0x04000000;
-
-class Mem {
-  constructor(readonly m: AddressSpace) {}
-  bytes(addr: bigint, len: number): Uint8Array | null {
-    if (addr === 0n || len < 0) return null;
-    if (len === 0) return new Uint8Array(0);
-    try { return this.m.readBytes(Number(addr), len); } catch { return null; }
-  }
-  /** Reads up to len bytes, as many as are readable (strace shows a prefix up to a fault). */
-  cstr(addr: bigint, max: number): { b: Uint8Array; more: boolean } | null {
-    if (addr === 0n) return null;
-    const out: number[] = [];
-    const a = Number(addr);
-    try {
-      for (let i = 0; i < max; i++) {
-        const c = this.m.read8(a + i);
-        if (c === 0) return { b: Uint8Array.from(out), more: false };
-        out.push(c);
-      }
-    } catch {
-      if (out.length === 0) return null;
-      return { b: Uint8Array.from(out), more: false };
-    }
-    return { b: Uint8Array.from(out), more: true };
-  }
-}
-
-function dv(b: Uint8Array): DataView { return new DataView(b.buffer, b.byteOffset, b.byteLength); }
-const u64 = (d: DataView, o: number): bigint => d.getBigUint64(o, true);
-const i64 = (d: DataView, o: number): bigint => d.getBigInt64(o, true);
-const u32 = (d: DataView, o: number): bigint => BigInt(d.getUint32(o, true));
-const i32 = (d: DataView, o: number): bigint => BigInt(d.getInt32(o, true));
-
-function sigset(b: Uint8Array): Value {
-  const d = dv(b);
-  const lo = d.getUint32(0, true), hi = b.length >= 8 ? d.getUint32(4, true) : 0;
-  const members: number[] = [];
-  for (let i = 0; i < 32; i++) if (lo & (1 << i)) members.push(i + 1);
-  for (let i = 0; i < 32; i++) if (hi & (1 << i)) members.push(i + 33);
-  return sigsetFromMembers(members, false);
-}
 
 function statVal(b: Uint8Array): Value {
   const d = dv(b);
@@ -111,7 +73,7 @@ function dirents64(b: Uint8Array): Value {
   return out;
 }
 
-interface Ctx { mem: Mem; args: bigint[]; result: number | undefined; name: string }
+interface Ctx { mem: Mem; args: bigint[]; result: number | undefined; name: string; abi: Abi }
 
 function failed(c: Ctx): boolean { return c.result === undefined || c.result < 0; }
 
@@ -123,13 +85,14 @@ function buf(c: Ctx, addr: bigint, len: number): Value {
 }
 
 function iovec(c: Ctx, addr: bigint, cnt: number, total: number | null): Value {
-  const raw = cnt > 0 && cnt <= 1024 ? c.mem.bytes(addr, 16 * cnt) : null;
+  const sz = c.abi === 'i386' ? I386_IOVEC : 16;
+  const raw = cnt > 0 && cnt <= 1024 ? c.mem.bytes(addr, sz * cnt) : null;
   if (!raw) return ptrVal(addr);
   const d = dv(raw);
   const out: Value[] = [];
   let left = total ?? Infinity;
   for (let i = 0; i < cnt; i++) {
-    const base = u64(d, i * 16), len = Number(u64(d, i * 16 + 8));
+    const base = sz === 16 ? u64(d, i * 16) : u32(d, i * 8), len = Number(sz === 16 ? u64(d, i * 16 + 8) : u32(d, i * 8 + 4));
     const n = Math.min(len, left);
     left -= n;
     out.push({ iov_base: buf(c, base, n), iov_len: intVal(len) });
@@ -151,6 +114,8 @@ function guestArg(c: Ctx, kind: string, raw: bigint): Value {
     const m = c.mem.bytes(addr, len);
     return m ? f(m) : ptrVal(addr);
   };
+  const s386 = c.abi === 'i386' ? I386_STRUCTS[b] : undefined;
+  if (s386) return struct(s386[0], s386[2], s386[1]);
   switch (b) {
     case 'path': case 'str': {
       const s = c.mem.cstr(addr, b === 'path' ? 4096 : MAX_DATA);
@@ -232,21 +197,54 @@ function guestArg(c: Ctx, kind: string, raw: bigint): Value {
   }
 }
 
-/** Raw 64-bit argument registers of a task. */
-function regArgs(t: Task, n: number): bigint[] {
+const CLONE_PIDFD = 0x1000n, CLONE_SETTLS = 0x80000n, CLONE_PARENT_SETTID = 0x100000n;
+const CLONE_CHILD_CLEARTID = 0x200000n, CLONE_CHILD_SETTID = 0x1000000n;
+
+/** clone's arguments as strace shows them (kinds.ts NAMED_ARGS): child_stack and flags, then
+ *  parent_tid (the value written there), tls and child_tidptr when the flags use them. The registers
+ *  hold flags, newsp, parent_tid, child_tid, tls on x86-64 and flags, newsp, parent_tid, tls,
+ *  child_tid on i386 (CONFIG_CLONE_BACKWARDS). */
+export function cloneArgs(abi: Abi, raw: bigint[], mem: Mem): Arg[] {
+  const c = { abi, mem };
+  const [flags, sp, ptid] = raw;
+  const [tls, ctid] = abi === 'i386' ? [raw[3], raw[4]] : [raw[4], raw[3]];
+  const named = (k: string, v: Value): Arg => ({ k: 'named', v: { [k]: v } });
+  const out = [named('child_stack', ptrVal(sp)), named('flags', intVal(flags))];
+  if (flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
+    const b = ptid ? c.mem.bytes(ptid, 4) : null;
+    out.push(named('parent_tid', b ? [Number(i32(dv(b), 0))] : ptrVal(ptid)));
+  }
+  if (flags & CLONE_SETTLS) {
+    // a 32-bit task's tls is a struct user_desc (strace's print_tls_arg), a 64-bit task's an address
+    const b = c.abi === 'i386' && tls ? c.mem.bytes(tls, 16) : null;
+    out.push(named('tls', b ? userDesc(b) : ptrVal(tls)));
+  }
+  if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) out.push(named('child_tidptr', ptrVal(ctid)));
+  return out;
+}
+
+/** Raw argument registers of a task (64-bit; the low 32 bits for i386). */
+function regArgs(t: Task, abi: Abi): bigint[] {
   const r = t.cpu.r;
   const out: bigint[] = [];
-  for (let i = 0; i < n; i++) {
-    const reg = ARG_REGS[i];
-    out.push((BigInt(r[2 * reg + 1] >>> 0) << 32n) | BigInt(r[2 * reg] >>> 0));
+  for (const reg of ARG_REGS[abi]) {
+    const lo = BigInt(r[2 * reg] >>> 0);
+    out.push(abi === 'i386' ? lo : (BigInt(r[2 * reg + 1] >>> 0) << 32n) | lo);
   }
   return out;
 }
 
+/** Structures a call reads and then overwrites: decoded at entry, as strace shows them. */
+const IN_OUT: Record<string, (m: Mem, a: bigint) => Record<string, Value> | null> = {
+  set_thread_area: (m, a) => { const b = m.bytes(a, 16); return b ? userDesc(b) : null; },
+};
+
 /** Collects trace-format records for every system call a kernel serves. */
+interface Entry { abi: Abi; name: string; vals: bigint[]; pre?: Record<string, Value> | null }
+
 export class GuestRecorder implements TraceHook {
   readonly records: CallRecord[] = [];
-  private raw = new WeakMap<SyscallEvent, bigint[]>();
+  private entries = new WeakMap<SyscallEvent, Entry>();
   private seq = 0;
 
   constructor(readonly kernel: Kernel) {}
@@ -258,30 +256,55 @@ export class GuestRecorder implements TraceHook {
 
   enter(ev: SyscallEvent): void {
     const t = this.task(ev);
-    if (t) this.raw.set(ev, regArgs(t, 6));
+    if (!t) return;
+    const abi: Abi = ev.abi === 'i386' ? 'i386' : 'x86_64';
+    const regs = regArgs(t, abi);
+    const mem = new Mem(t.mem);
+    const e: Entry = abi === 'i386' ? { abi, ...i386View(ev.name, regs, mem, (n) => kindsOf(n, 'i386')) } : { abi, name: ev.name, vals: regs };
+    const pre = IN_OUT[e.name];
+    if (pre) e.pre = pre(mem, e.vals[0]);
+    this.entries.set(ev, e);
   }
 
   exit(ev: SyscallEvent): void {
     const t = this.task(ev);
-    const kinds = ev.support === 'unimplemented' && !kindsOf(ev.name).length ? [] : kindsOf(ev.name);
-    const n = ev.name.startsWith('syscall_0x') ? 6 : kinds.length;
-    const raw = this.raw.get(ev) ?? ev.args.map((a) => BigInt(Math.trunc(a)));
+    const abi: Abi = ev.abi === 'i386' ? 'i386' : 'x86_64';
+    const e = this.entries.get(ev);
+    const name = e?.name ?? ev.name;
+    const kinds = ev.support === 'unimplemented' && !kindsOf(name, abi).length ? [] : kindsOf(name, abi);
+    const n = name.startsWith('syscall_0x') ? 6 : kinds.length;
+    const raw = e?.vals ?? ev.args.map((a) => BigInt(Math.trunc(a)));
     const args: Arg[] = [];
-    const c: Ctx = { mem: new Mem(t ? t.mem : (null as unknown as AddressSpace)), args: raw, result: ev.result, name: ev.name };
-    for (let i = 0; i < n && i < 6; i++) {
+    const mem = new Mem(t ? t.mem : (null as unknown as AddressSpace));
+    const c: Ctx = { mem, args: raw, result: ev.result, name, abi };
+    if (NAMED_ARGS.has(name) && t) args.push(...cloneArgs(abi, raw.map((x) => BigInt.asUintN(abi === 'i386' ? 32 : 64, x)), mem));
+    else for (let i = 0; i < n && i < 6; i++) {
       let kind = kinds[i] ?? 'x';
       // prctl(PR_SET_NAME / PR_GET_NAME, name): strace shows the name
-      if (ev.name === 'prctl' && i === 1 && (raw[0] === 15n || raw[0] === 16n)) kind = raw[0] === 15n ? 'str' : 'ostr:name';
+      if (name === 'prctl' && i === 1 && (raw[0] === 15n || raw[0] === 16n)) kind = raw[0] === 15n ? 'str' : 'ostr:name';
       let v: Value;
-      try { v = t ? guestArg(c, kind, raw[i] ?? 0n) : intVal(raw[i] ?? 0n); } catch (e) { v = { $raw: `decode error: ${(e as Error).message}` }; }
+      try { v = t ? guestArg(c, kind, raw[i] ?? 0n) : intVal(raw[i] ?? 0n); } catch (err) { v = { $raw: `decode error: ${(err as Error).message}` }; }
+      if (i === 0 && e?.pre) v = this.inOut(e.pre, name, c, raw[0]);
       args.push({ k: kind, v });
     }
-    const rec: CallRecord = { type: 'call', seq: this.seq++, tid: ev.tid, abi: ev.abi, name: ev.name, nr: ev.nr, args, support: ev.support };
+    const rec: CallRecord = { type: 'call', seq: this.seq++, tid: ev.tid, abi: ev.abi, name, nr: ev.nr, args, support: ev.support };
     const r = ev.result;
     if (r !== undefined) {
       if (r < 0 && r >= -4095) rec.err = errnoName(-r);
-      else rec.ret = returnsAddress(ev.name) ? ptrVal(BigInt(r)) : intVal(BigInt(r));
+      else if (abi === 'i386') rec.ret = returnsAddress(name) ? ptrVal(BigInt.asUintN(32, BigInt(r))) : intVal(BigInt.asIntN(32, BigInt(r)));
+      else rec.ret = returnsAddress(name) ? ptrVal(BigInt(r)) : intVal(BigInt(r));
     }
     this.records.push(rec);
+  }
+
+  /** An in-out structure: as it was at entry, plus what strace notes after the result. */
+  private inOut(pre: Record<string, Value>, name: string, c: Ctx, addr: bigint): Value {
+    const v = { ...pre };
+    // set_thread_area({entry_number=-1, ...}) = 0 (entry_number=12): the slot the kernel chose
+    if (name === 'set_thread_area' && v.entry_number === -1 && !failed(c)) {
+      const b = c.mem.bytes(addr, 4);
+      if (b) v.entry_number_out = dv(b).getInt32(0, true);
+    }
+    return isObj(v) ? v : pre;
   }
 }

@@ -4,13 +4,13 @@
 // registers and memory.
 
 import { signatureOf, returnKindOf } from '../syscalls/signatures.js';
-import { X86_64 } from '../syscalls/table-x86_64.js';
+import { I386_KINDS, nrTable, type Abi } from './abi.js';
 import type { Node } from './strace-parse.js';
 import { bufVal, intVal, ptrVal, strVal, fromLatin1, type Value } from './values.js';
 
 export type IntClass = 'i32' | 'u32' | 'l64' | 'u64' | 'ptr';
 
-const I32 = new Set(['fd', 'dirfd', 'int', 'pid', 'signo', 'sighow', 'clockid', 'fcntl', 'arch', 'who']);
+const I32 = new Set(['fd', 'dirfd', 'int', 'pid', 'signo', 'sighow', 'clockid', 'fcntl', 'arch', 'who', 'fadv']);
 const U32 = new Set(['uint', 'mode', 'cmode', 'whence', 'rlimres', 'grnd', 'statxmask', 'renflags', 'ioctl', 'oflags',
   'atflags', 'prot', 'mapflags', 'madv', 'acc', 'timerflags', 'mremapflags']);
 const L64 = new Set(['long', 'off', 'ssize']);
@@ -55,21 +55,19 @@ export function isAddressKind(kind: string): boolean {
 }
 
 /** Structure fields that hold addresses, signal sets, data. */
-export const PTR_FIELDS = new Set(['sa_handler', 'sa_restorer', 'ss_sp', 'si_addr', 'list', 'list_op_pending']);
+export const PTR_FIELDS = new Set(['sa_handler', 'sa_restorer', 'ss_sp', 'si_addr', 'list', 'list_op_pending', 'base_addr',
+  'child_stack', 'child_tidptr', 'tls']);
 export const SIGSET_FIELDS = new Set(['sa_mask', 'mask']);
 export const BUF_FIELDS = new Set(['iov_base']);
 export const STR_FIELDS = new Set(['d_name']);
 /** int fields strace prints as unsigned hex with -X raw (siginfo's si_code is -6 for tkill). */
 export const INT32_FIELDS = new Set(['si_code', 'si_errno', 'si_status', 'si_int']);
 
-const NR = new Map<string, number>();
-for (const e of X86_64.table) if (e) NR.set(e.name, e.nr);
-
-/** The x86-64 number of a call by name (strace gives names). */
-export function nrOf(name: string): number {
+/** The number of a call by name in an ABI (for traces recorded without strace's `-n`). */
+export function nrOf(name: string, abi: Abi = 'x86_64'): number {
   const m = /^syscall_0x([0-9a-f]+)$/.exec(name);
   if (m) return parseInt(m[1], 16);
-  return NR.get(name) ?? -1;
+  return nrTable(abi).get(name) ?? -1;
 }
 
 /** Kinds where lxconform decodes more than syscalls/signatures.ts says (strace shows the data). */
@@ -77,8 +75,20 @@ const KIND_OVERRIDES: Record<string, string[]> = {
   rt_sigpending: ['sigset_out', 'size'],
 };
 
-/** Argument kinds of a call. */
-export function kindsOf(name: string): string[] { return KIND_OVERRIDES[name] ?? signatureOf(name); }
+/** Calls strace shows as `name=value` arguments, which depend on the call's flags rather than on
+ *  the ABI's argument order: `clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x5ec690)`.
+ *  Each such argument is of kind `named`, its value a one-field structure (`{child_tidptr: "0x5ec690"}`);
+ *  guest.ts builds the same arguments from the registers (cloneArgs). */
+export const NAMED_ARGS = new Set(['clone']);
+
+/** Argument kinds of a call, in the order strace shows the arguments. */
+export function kindsOf(name: string, abi: Abi = 'x86_64'): string[] {
+  if (abi === 'i386') {
+    const k = I386_KINDS[name];
+    if (k !== undefined) return k ? k.split(' ') : [];
+  }
+  return KIND_OVERRIDES[name] ?? signatureOf(name);
+}
 
 /** Calls whose result is an address. */
 export function returnsAddress(name: string): boolean { return returnKindOf(name) === 'hex'; }
@@ -182,7 +192,7 @@ export function nativeArg(kind: string, n: Node): Value {
       return n.t === 'str' ? strVal(fromLatin1(n.v), n.more) : generic(n);
     case 'ibuf': case 'obuf': case 'ohex':
       return n.t === 'str' ? bufVal(fromLatin1(n.v), n.more) : generic(n);
-    case 'sigset_in': case 'sigset_out':
+    case 'sigset_in': case 'sigset_out': case 'osigset_in': case 'osigset_out':
       return sigsetNode(n);
     case 'iov_in': case 'iov_out':
       if (n.t !== 'arr') return generic(n);

@@ -8,12 +8,16 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { align } from './align.js';
 import { FORMAT, type CallRecord, type OutputRecord, type ResultRecord, type SetupSpec, type StdinSpec, type Trace, type TraceHeader, type TraceRecord } from './format.js';
+import { elfAbi, type Abi } from './abi.js';
 import { fromStrace } from './native.js';
 import { parseStrace } from './strace-parse.js';
 import { isObj, latin1, sha256, shape, type Value } from './values.js';
 import { buildIo, buildWorkDir, cleanWork, withLock } from './workdir.js';
 
-export const STRACE_ARGS = ['-f', '-q', '-X', 'raw', '-v', '-s', '65536', '-ttt'];
+// -n: each call's number in the caller's ABI; `-e quiet=attach` instead of -q keeps strace's
+// personality-change lines ("[ Process PID=N runs in 32 bit mode. ]"), which it writes into the
+// trace file: an i386 program, or a 64-bit shell's child that execs one, changes ABI there.
+export const STRACE_ARGS = ['-f', '-n', '-e', 'quiet=attach', '-X', 'raw', '-v', '-s', '65536', '-ttt'];
 
 export interface RecordSpec {
   id: string;
@@ -32,6 +36,8 @@ export interface RecordSpec {
 }
 
 interface NativeRun {
+  /** The program's ELF class, read once the working directory holds it. */
+  abi: Abi;
   records: TraceRecord[];
   stdout: Buffer;
   stderr: Buffer;
@@ -61,7 +67,8 @@ function runOnce(spec: RecordSpec): NativeRun {
     });
     if (r.error) throw new Error(`${spec.id}: cannot run strace: ${r.error.message}`);
     if (!existsSync(traceFile)) throw new Error(`${spec.id}: strace wrote no trace (is strace installed? ptrace allowed?)`);
-    const records = fromStrace(parseStrace(readFileSync(traceFile, 'latin1')));
+    const abi = elfAbi(spec.program) ?? 'x86_64';
+    const records = fromStrace(parseStrace(readFileSync(traceFile, 'latin1')), { abi });
     const stdout = readFileSync(io.stdout);
     // strace's own complaints share the program's stderr; they start with "strace: "
     const stderr = Buffer.from(readFileSync(io.stderr, 'latin1').split('\n').filter((l) => !l.startsWith('strace: ')).join('\n'), 'latin1');
@@ -69,7 +76,7 @@ function runOnce(spec: RecordSpec): NativeRun {
     const ex = records.find((x) => x.type === 'exit' && x.tid === mainTid) ?? records.find((x) => x.type === 'exit');
     let status: ResultRecord['status'] = { code: r.status ?? 0 };
     if (ex && ex.type === 'exit') status = ex.sig ? { signal: ex.sig, core: !!ex.core } : { code: ex.code ?? 0 };
-    return { records, stdout, stderr, status };
+    return { abi, records, stdout, stderr, status };
   } finally {
     for (const fd of fds) closeSync(fd);
     rmSync(tmp, { recursive: true, force: true });
@@ -108,21 +115,60 @@ export function recordDiffs(a: TraceRecord, b: TraceRecord): string[] {
 }
 
 export function alignKey(r: TraceRecord): string {
-  if (r.type === 'call') return r.name;
+  // a call is the same call only in the same ABI (read is 0 on x86-64 and 3 on i386)
+  if (r.type === 'call') return r.abi === 'i386' ? `i386:${r.name}` : r.name;
   if (r.type === 'signal') return `--- ${r.sig}`;
   return '+++';
 }
 
-/** Records grouped per thread, threads renamed by first appearance (index = new name - 1). */
+const CREATORS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+/** Records grouped per thread, in creation order: a thread, then the threads and processes it
+ *  created in the order its clone/fork/vfork/clone3 calls returned them (each followed by its own),
+ *  then the next; threads no call in the records created (the first) in order of first appearance.
+ *  Concurrent children (a shell's pipeline) come in another order in every run: the order of the
+ *  calls that created them does not change. */
 export function byThread<T extends TraceRecord>(records: T[]): T[][] {
-  const order = new Map<number, number>();
-  const out: T[][] = [];
+  const groups = new Map<number, T[]>();
   for (const r of records) {
-    let i = order.get(r.tid);
-    if (i === undefined) { i = out.length; order.set(r.tid, i); out.push([]); }
-    out[i].push(r);
+    let g = groups.get(r.tid);
+    if (!g) { g = []; groups.set(r.tid, g); }
+    g.push(r);
   }
+  const children = new Map<number, number[]>();
+  const created = new Set<number>();
+  for (const [tid, g] of groups) {
+    for (const r of g) {
+      if (r.type !== 'call' || !CREATORS.has(r.name) || r.err || typeof r.ret !== 'number') continue;
+      const child = r.ret;
+      if (child === tid || !groups.has(child) || created.has(child)) continue;
+      created.add(child);
+      const l = children.get(tid) ?? [];
+      l.push(child);
+      children.set(tid, l);
+    }
+  }
+  const out: T[][] = [];
+  const done = new Set<number>();
+  const visit = (root: number) => {
+    const stack = [root];
+    while (stack.length) {
+      const tid = stack.pop()!;
+      if (done.has(tid)) continue;
+      done.add(tid);
+      out.push(groups.get(tid)!);
+      stack.push(...(children.get(tid) ?? []).slice().reverse());
+    }
+  };
+  for (const tid of groups.keys()) if (!created.has(tid)) visit(tid);
+  for (const tid of groups.keys()) visit(tid);
   return out;
+}
+
+/** Records that come whenever a signal arrives: the delivery and the handler's sigreturn. Where
+ *  they fall among a thread's other calls changes from run to run (a child's SIGCHLD). */
+export function isAsync(r: TraceRecord): boolean {
+  return r.type === 'signal' || (r.type === 'call' && (r.name === 'sigreturn' || r.name === 'rt_sigreturn'));
 }
 
 /** Merges several native runs: run 0 is the base; differing fields get `vary`, unmatched calls `optional`. */
@@ -135,25 +181,30 @@ export function mergeRuns(runs: TraceRecord[][]): TraceRecord[] {
     const otherThreads = byThread(other);
     baseThreads.forEach((bt, ti) => {
       const ot = otherThreads[ti] ?? [];
-      const ops = align(bt.map(alignKey), ot.map(alignKey));
-      let last: TraceRecord | null = null;
-      for (const op of ops) {
-        if (op.op === 'match') {
-          const b = bt[op.a];
-          const d = recordDiffs(b, ot[op.b]);
-          if (d.length && b.type !== 'exit') {
-            const set = new Set([...(b.vary ?? []), ...d]);
-            b.vary = [...set].sort();
+      // the thread's own calls first, then the signal deliveries and sigreturns apart: where a
+      // signal arrives among the calls differs between runs and would misalign the calls
+      for (const async of [false, true]) {
+        const bs = bt.filter((r) => isAsync(r) === async), os = ot.filter((r) => isAsync(r) === async);
+        const ops = align(bs.map(alignKey), os.map(alignKey));
+        let last: TraceRecord | null = async ? bt[0] ?? null : null;
+        for (const op of ops) {
+          if (op.op === 'match') {
+            const b = bs[op.a];
+            const d = recordDiffs(b, os[op.b]);
+            if (d.length && b.type !== 'exit') {
+              const set = new Set([...(b.vary ?? []), ...d]);
+              b.vary = [...set].sort();
+            }
+            last = b;
+          } else if (op.op === 'del') {
+            const b = bs[op.a];
+            if (b.type !== 'exit') b.optional = true;
+            last = b;
+          } else {
+            const extra = { ...os[op.b], tid: bt[0]?.tid ?? os[op.b].tid, optional: true } as TraceRecord;
+            if (extra.type === 'exit') continue;
+            if (last) { const l = inserts.get(last) ?? []; l.push(extra); inserts.set(last, l); } else leading.push(extra);
           }
-          last = b;
-        } else if (op.op === 'del') {
-          const b = bt[op.a];
-          if (b.type !== 'exit') b.optional = true;
-          last = b;
-        } else {
-          const extra = { ...ot[op.b], tid: bt[0]?.tid ?? ot[op.b].tid, optional: true } as TraceRecord;
-          if (extra.type === 'exit') continue;
-          if (last) { const l = inserts.get(last) ?? []; l.push(extra); inserts.set(last, l); } else leading.push(extra);
         }
       }
     });
@@ -209,7 +260,7 @@ function recordLocked(spec: RecordSpec): Trace {
   let exeSha: string | undefined;
   try { exeSha = sha256(readFileSync(spec.program)); } catch { exeSha = undefined; }
   const header: TraceHeader = {
-    type: 'header', format: FORMAT, id: spec.id, abi: 'x86_64', program: spec.program,
+    type: 'header', format: FORMAT, id: spec.id, abi: runs[0].abi, program: spec.program,
     argv: spec.argv.map((a) => latin1(Buffer.from(a, 'utf8'))), env: spec.env.map((a) => latin1(Buffer.from(a, 'utf8'))),
     cwd: spec.cwd, stdin: spec.stdin, exeSha256: exeSha,
     uname: { sysname: 'Linux', nodename: os.hostname(), release: os.release(), version: os.version(), machine: os.machine() },

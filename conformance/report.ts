@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { X86_64 } from '../syscalls/table-x86_64.js';
+import { I386 } from '../syscalls/table-i386.js';
 import { GRADES, renderRecord, type Grade, type Graded } from './compare.js';
 import { readTrace, type Trace } from './format.js';
 import { replay, statusText, type OutputDiff, type Replayed } from './replay.js';
@@ -118,11 +119,17 @@ export async function runCorpus(dir: string, skips: Skiplist, opts: RunOptions =
   for (const p of programs) {
     for (const g of p.graded) {
       if (g.name.startsWith('---') || g.name.startsWith('+++')) continue;
-      let s = byName.get(g.name);
+      // i386 calls are counted apart: another table entry, another handler
+      const rec = g.native ?? g.guest;
+      const i386 = rec?.type === 'call' && rec.abi === 'i386';
+      const label = i386 ? `${g.name} (i386)` : g.name;
+      let s = byName.get(label);
       if (!s) {
-        const e = X86_64.table.find((x) => x?.name === g.name);
-        s = { name: g.name, support: e ? e.support : 'unknown', counts: zero() };
-        byName.set(g.name, s);
+        // the table's level (the lxrun record carries it, but a call lxrun never made has none)
+        const gs = g.guest?.type === 'call' ? g.guest.support : undefined;
+        const e = (i386 ? I386 : X86_64).table.find((x) => x?.name === g.name);
+        s = { name: label, support: gs ?? (e ? e.support : 'unknown'), counts: zero() };
+        byName.set(label, s);
       }
       s.counts[g.grade]++;
       totals[g.grade]++;
@@ -209,10 +216,10 @@ export function textReport(r: RunReport, verbose = false): string {
     if (p.first && (p.status === 'fail' || verbose)) lines.push(divText(p.first, '      '));
   }
   lines.push('', 'System calls:');
-  lines.push('  ' + 'call'.padEnd(20) + 'support'.padEnd(15) + ['calls', 'exact', 'equiv', 'errno', 'value', 'missing', 'extra', 'unimpl'].map((h) => h.padStart(8)).join(''));
+  lines.push('  ' + 'call'.padEnd(26) + 'support'.padEnd(15) + ['calls', 'exact', 'equiv', 'errno', 'value', 'missing', 'extra', 'unimpl'].map((h) => h.padStart(8)).join(''));
   for (const s of r.calls) {
     const c = s.counts;
-    lines.push('  ' + s.name.padEnd(20) + LABEL[s.support].padEnd(15) + [seen(c), c.exact, c.equivalent, c.errno, c.value, c.missing, c.extra, c.unimplemented].map((x) => String(x).padStart(8)).join(''));
+    lines.push('  ' + s.name.padEnd(26) + LABEL[s.support].padEnd(15) + [seen(c), c.exact, c.equivalent, c.errno, c.value, c.missing, c.extra, c.unimplemented].map((x) => String(x).padStart(8)).join(''));
   }
   lines.push('');
   if (r.unusedSkips.length) {

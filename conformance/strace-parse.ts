@@ -1,5 +1,7 @@
-// Parser for the output of `strace -f -X raw -v -s 65536 -ttt -o FILE`: every line becomes a call,
-// a signal delivery or an exit. Argument text becomes a small syntax tree (numbers, strings,
+// Parser for the output of `strace -f -n -e quiet=attach -X raw -v -s 65536 -ttt -o FILE`: every
+// line becomes a call (with its number in the caller's ABI when `-n` printed it), a signal delivery,
+// an exit, or a personality change (`[ Process PID=N runs in 32 bit mode. ]`, which strace writes
+// into the trace file when personality messages are not quieted). Argument text becomes a small syntax tree (numbers, strings,
 // structures, arrays, NULL, makedev(...) and the like) that conformance/native.ts turns into the
 // trace format's canonical values. `<unfinished ...>` / `<... resumed>` pairs are joined first.
 
@@ -24,12 +26,18 @@ export interface StraceCall {
   ret: bigint | null;
   /** errno name when the call failed. */
   err?: string;
+  /** The call's number as `-n` printed it (the caller's ABI), when it did. */
+  nr?: number;
+  /** strace's note after the result: `= 0 (entry_number=12)` gives `entry_number=12`. */
+  note?: string;
   line: string;
 }
 
 export interface StraceSignal { kind: 'signal'; tid: number; time: number; sig: string; info: Node | null; line: string }
 export interface StraceExit { kind: 'exit'; tid: number; time: number; code?: number; sig?: string; core?: boolean; line: string }
-export type StraceEvent = StraceCall | StraceSignal | StraceExit;
+/** The thread's process runs in another ABI from here on (after an execve). */
+export interface StracePersonality { kind: 'personality'; tid: number; time: number; pid: number; bits: 32 | 64; line: string }
+export type StraceEvent = StraceCall | StraceSignal | StraceExit | StracePersonality;
 
 class P {
   i = 0;
@@ -184,7 +192,7 @@ function parseValue(p: P, close: string): Node {
 }
 
 /** Parses `name(args) = ret` (the part after pid and timestamp). */
-export function parseCallText(text: string): { name: string; args: Node[]; ret: bigint | null; err?: string } | null {
+export function parseCallText(text: string): { name: string; args: Node[]; ret: bigint | null; err?: string; note?: string } | null {
   const m = /^([a-z_0-9]+)\(/.exec(text);
   if (!m) return null;
   const p = new P(text);
@@ -203,21 +211,29 @@ export function parseCallText(text: string): { name: string; args: Node[]; ret: 
     return { name: m[1], args, ret: -1n, err };
   }
   const nm = NUM.exec(rest);
-  if (nm) return { name: m[1], args, ret: parseNumberText(nm[0]) };
+  if (nm) {
+    const note = /^\s*\(([^)]*)\)\s*$/.exec(rest.slice(nm[0].length));
+    const c: { name: string; args: Node[]; ret: bigint; note?: string } = { name: m[1], args, ret: parseNumberText(nm[0]) };
+    if (note) c.note = note[1];
+    return c;
+  }
   return { name: m[1], args, ret: null };
 }
 
 /** Parses a whole strace output file. */
 export function parseStrace(text: string): StraceEvent[] {
   const out: StraceEvent[] = [];
-  const pending = new Map<number, { text: string; time: number }>();
+  const pending = new Map<number, { text: string; time: number; nr?: number }>();
   for (const raw of text.split('\n')) {
     if (!raw.trim()) continue;
-    const m = /^\s*(\d+)\s+(\d+\.\d+)\s+(.*)$/.exec(raw);
+    const m = /^\s*(\d+)\s+(\d+\.\d+)\s+(?:\[\s*(\d+)\]\s+)?(.*)$/.exec(raw);
     if (!m) continue;
     const tid = Number(m[1]);
     const time = Number(m[2]);
-    let body = m[3];
+    const nr = m[3] === undefined ? undefined : Number(m[3]);
+    let body = m[4];
+    const pers = /^\[ Process PID=(\d+) runs in (32|64) bit mode\. \]$/.exec(body);
+    if (pers) { out.push({ kind: 'personality', tid, time, pid: Number(pers[1]), bits: pers[2] === '32' ? 32 : 64, line: body }); continue; }
     if (body.startsWith('+++ ')) {
       const ex = /^\+\+\+ exited with (\d+) \+\+\+/.exec(body);
       if (ex) { out.push({ kind: 'exit', tid, time, code: Number(ex[1]), line: body }); continue; }
@@ -236,7 +252,7 @@ export function parseStrace(text: string): StraceEvent[] {
       continue;
     }
     if (body.endsWith('<unfinished ...>')) {
-      pending.set(tid, { text: body.slice(0, -'<unfinished ...>'.length).trimEnd(), time });
+      pending.set(tid, { text: body.slice(0, -'<unfinished ...>'.length).trimEnd(), time, nr });
       continue;
     }
     const res = /^<\.\.\. ([a-z_0-9]+) resumed>(.*)$/.exec(body);
@@ -252,12 +268,15 @@ export function parseStrace(text: string): StraceEvent[] {
     }
     const c = parseCallText(body);
     if (!c) continue;
-    out.push({ kind: 'call', tid, time: ctime, name: c.name, args: c.args, ret: c.ret, err: c.err, line: body });
+    const ev: StraceCall = { kind: 'call', tid, time: ctime, name: c.name, args: c.args, ret: c.ret, err: c.err, line: body };
+    if (nr !== undefined) ev.nr = nr;
+    if (c.note !== undefined) ev.note = c.note;
+    out.push(ev);
   }
   // calls that never resumed (the process ended inside them)
   for (const [tid, p] of pending) {
     const c = parseCallText(p.text + ')');
-    if (c) out.push({ kind: 'call', tid, time: p.time, name: c.name, args: c.args, ret: null, line: p.text });
+    if (c) out.push({ kind: 'call', tid, time: p.time, name: c.name, args: c.args, ret: null, line: p.text, ...(p.nr === undefined ? {} : { nr: p.nr }) });
   }
   return out;
 }

@@ -21,7 +21,8 @@ const USAGE = `Usage:
       Run PROGRAM natively under strace (randomization off) N times (default 3), mask the fields
       that vary between runs, and write the trace (default: ./ID.jsonl).
   lxconform record --corpus [FILE] [-o DIR] [ID...]
-      Record the corpus (default conformance/corpus.json) into DIR (default conformance/traces).
+      Record the corpus (default conformance/corpus.json) into DIR (default conformance/traces);
+      IDs may be globs ('i386-*'). i386 programs need a kernel that runs them (FORMAT.md).
   lxconform replay [-v] TRACE...
       Run each trace's program under lxbrand and grade every call against the native trace.
   lxconform run [DIR] [--skiplist FILE] [--report FILE] [--only ID,...] [-v] [--suggest-skips]
@@ -79,8 +80,11 @@ async function cmdRecord(args: string[]): Promise<number> {
     const c = loadCorpus(corpus);
     const dir = out ?? TRACES;
     fs.mkdirSync(dir, { recursive: true });
-    const chosen = c.programs.filter((p) => ids.length === 0 || ids.includes(p.id));
-    if (ids.length && chosen.length !== ids.length) throw new UsageError(`unknown corpus id in ${ids.join(' ')}`);
+    // ids may be globs: record --corpus 'i386-*' 'busybox32-*'
+    const globs = ids.map((id) => new RegExp('^' + id.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+    const chosen = c.programs.filter((p) => ids.length === 0 || globs.some((g) => g.test(p.id)));
+    const unknown = ids.filter((_, i) => !c.programs.some((p) => globs[i].test(p.id)));
+    if (unknown.length) throw new UsageError(`unknown corpus id ${unknown.join(' ')}`);
     let failed = 0;
     for (const p of chosen) {
       const t0 = Date.now();
