@@ -43,8 +43,10 @@ function commOf(path: string): string { return path.slice(path.lastIndexOf('/') 
 
 const BINPRM_BUF_SIZE = 256;
 
+/** `path` relative to `cwd`; with no cwd ("": execve) it stays relative, and the walk starts from
+ *  the process's working directory itself. */
 function join(cwd: string, path: string): string {
-  if (path.startsWith('/')) return path;
+  if (path.startsWith('/') || cwd === '') return path;
   return (cwd.endsWith('/') ? cwd : cwd + '/') + path;
 }
 
@@ -86,7 +88,8 @@ export function parseShebang(bytes: Uint8Array): [string, string | undefined] | 
 }
 
 /**
- * Prepares the image for `path` (guest byte string, relative to cwd). Throws ExecError.
+ * Prepares the image for `path` (guest byte string, relative to cwd, or with cwd "" to the working
+ * directory of `proc`). Throws ExecError.
  * `shown` is how the path is named in messages (what the user typed).
  */
 export function loadImage(k: Kernel, cwd: string, path: string, argv: string[], envp: string[], creds: ExecCreds,

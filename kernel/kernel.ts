@@ -11,7 +11,7 @@ import type { AddressSpace } from '../cpu/memory.js';
 import { CpuState, RSP } from '../cpu/state.js';
 import { defaultPool } from '../cpu/frames.js';
 import { ExecError, loadImage } from './exec.js';
-import { Errno, EACCES, ENOENT } from './errno.js';
+import { Errno, EACCES, ENOENT, HostError } from './errno.js';
 import { FdTable } from './fdtable.js';
 import { HostFile, OpenFile } from './file.js';
 import { bstrToUtf8, Host } from './host.js';
@@ -24,7 +24,7 @@ import type { TraceHook } from './trace.js';
 import { claimHostTty, TtyDevice } from './tty.js';
 import { runTask } from './run.js';
 import { Futexes } from './futex.js';
-import { Vfs } from './vfs.js';
+import { canonical, Vfs } from './vfs.js';
 import { MountTable } from './fs/mount.js';
 import { PathWalker } from './fs/walk.js';
 import { MountSpec, setupMounts } from './fs/setup.js';
@@ -212,13 +212,19 @@ export class Kernel {
     const uid = this.options.uid ?? sys.uid();
     const gid = this.options.gid ?? sys.gid();
     const rlimStack = 8 * 1024 * 1024;
+    // the working directory is a directory, not a name (one the zone lacks: PathWalker.missingRef)
+    let pwd;
+    try { pwd = this.vfs.dirRef(this.spawnCreds(), o.cwd); } catch (e) {
+      if (!(e instanceof Errno || e instanceof HostError)) throw e;
+      pwd = this.walker.missingRef(this.spawnCreds(), canonical(o.cwd));
+    }
     const img = loadImage(this, o.cwd, o.path, o.argv, o.envp, { uid, euid: uid, gid, egid: gid }, rlimStack);
     const pid = this.allocPid();
     const p = new Process(this, pid, img.mem, img.load.mode64);
     this.memRef(img.mem);
     p.uid = p.euid = p.suid = p.fsuid = uid;
     p.gid = p.egid = p.sgid = p.fsgid = gid;
-    p.cwd = o.cwd;
+    p.pwd = pwd;
     p.umask = sys.umask();
     p.exe = img.exePath;
     p.argv = img.argv;

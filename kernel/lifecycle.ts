@@ -110,7 +110,7 @@ export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
   child.uid = parent.uid; child.euid = parent.euid; child.suid = parent.suid; child.fsuid = parent.fsuid;
   child.gid = parent.gid; child.egid = parent.egid; child.sgid = parent.sgid; child.fsgid = parent.fsgid;
   child.groups = [...parent.groups];
-  child.cwd = parent.cwd;
+  child.pwdRef = parent.pwdRef;      // copy_fs_struct: the same directory, whatever its name becomes
   child.umask = parent.umask;
   child.rlimits = parent.rlimits.map((r) => ({ ...r }));
   child.exe = parent.exe; child.argv = parent.argv; child.envp = parent.envp; child.comm = parent.comm;

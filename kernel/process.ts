@@ -12,6 +12,7 @@ import { FdTable } from './fdtable.js';
 import type { TtyDevice } from './tty.js';
 import type { OpenFile } from './file.js';
 import type { Kernel } from './kernel.js';
+import type { DirRef } from './fs/walk.js';
 import {
   RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_SIGPENDING, RLIMIT_STACK,
   RLIM_NLIMITS, SIG_DFL, SS_DISABLE,
@@ -146,7 +147,17 @@ export class Process {
   uid = 0; euid = 0; suid = 0; fsuid = 0;
   gid = 0; egid = 0; sgid = 0; fsgid = 0;
   groups: number[] = [];
-  cwd = '/';
+  /** The working directory: a reference to the directory, not its name (fs_struct's pwd), so it
+   *  follows renames and stays usable after rmdir. Shared after fork until chdir replaces it. */
+  get pwd(): DirRef { return this.pwdRef ??= this.kernel.walker.rootRef(this); }
+  set pwd(r: DirRef) { this.pwdRef = r; }
+  /** Null until first needed: the root (the mount table may not be ready when a process object
+   *  is made, e.g. the kernel's spawn credentials). */
+  pwdRef: DirRef | null = null;
+  /** The working directory's current path (what d_path gives, without " (deleted)"). Setting it
+   *  resolves an absolute path the way chdir does, without the permission check (spawn, tests). */
+  get cwd(): string { return this.pwd.path; }
+  set cwd(path: string) { this.pwd = this.kernel.vfs.dirRef(this, path); }
   umask = 0o022;
   fds = new FdTable();
   rlimits = defaultRlimits();

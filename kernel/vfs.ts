@@ -1,7 +1,8 @@
 // Path-level file-system calls (fs/namei.c, fs/open.c): each one walks the path with the zone's
 // PathWalker, checks permissions and read-only mounts in Linux's order, and asks the inode's file
-// system to do the change. The syscall layer turns (dirfd, path) into an absolute guest path and
-// calls these; fd-based variants take the open file's inode.
+// system to do the change. The syscall layer turns (dirfd, path) into a guest path (absolute, or
+// relative to the process's working directory) and calls these; fd-based variants take the open
+// file's inode. Renames and rmdir also keep the processes' working directories current (d_move).
 
 import { Errno, EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, EROFS, EXDEV } from './errno.js';
 import { HostFile, OpenFile } from './file.js';
@@ -18,7 +19,7 @@ import { nextStatEpoch } from './fs/hostfs.js';
 import type { Inode, SetAttr, StatFs, Time } from './fs/inode.js';
 import { MS_RDONLY, MS_NOEXEC } from './fs/mount.js';
 import { checkOwner, checkPermission, checkSticky, chmodMode, inGroup, MAY_EXEC, MAY_READ, MAY_WRITE } from './fs/perm.js';
-import { childPath, Loc, MAXSYMLINKS, ParentLoc } from './fs/walk.js';
+import { childPath, DirRef, Loc, MAXSYMLINKS, ParentLoc } from './fs/walk.js';
 import { openFifo } from './fs/fifo.js';
 import type { Maybe } from './file.js';
 import type { Task } from './process.js';
@@ -221,12 +222,69 @@ export class Vfs {
     checkPermission(p, st, mode & 7);
   }
 
-  /** The canonical path of a directory (chdir), or ENOTDIR / ENOENT / EACCES. */
-  realDir(p: Process, path: string): string {
-    const loc = this.resolve(p, path, true);
+  /** A reference to the directory `path` names (chdir: `search` checks search permission on it),
+   *  or ENOTDIR / ENOENT / EACCES. */
+  dirRef(p: Process, path: string, search = false): DirRef {
+    nextStatEpoch();
+    const chain = this.walker.resolveChain(p, path, true);
+    const loc = chain[chain.length - 1];
     if (!loc.inode.isDir) throw new Errno(ENOTDIR);
-    checkPermission(p, loc.inode.stat(), MAY_EXEC);
-    return loc.path;
+    if (search) checkPermission(p, loc.inode.stat(), MAY_EXEC);
+    return new DirRef(chain);
+  }
+
+  /** fchdir: the open directory `f` as a working directory (it may have no name any more). */
+  fileDirRef(p: Process, f: OpenFile): DirRef {
+    nextStatEpoch();
+    const ref = this.walker.fileRef(p, f);
+    checkPermission(p, ref.loc.inode.stat(), MAY_EXEC);
+    return ref;
+  }
+
+  // ---- working directories following renames and removals (d_move, d_delete) ----------------
+
+  /** Every working directory held by a process of the zone, each once (fork shares them). */
+  private dirRefs(): Set<DirRef> {
+    const out = new Set<DirRef>();
+    // a stand-in kernel (a file-system unit test) may have no process table
+    const procs = (this.k as Partial<Kernel>).procs;
+    if (procs) for (const q of procs.values()) if (q.pwdRef) out.add(q.pwdRef);
+    return out;
+  }
+
+  /** The working directories whose chain passes through `loc`, with the index where it does. */
+  private refsThrough(loc: Loc): { ref: DirRef; i: number }[] {
+    const out: { ref: DirRef; i: number }[] = [];
+    for (const ref of this.dirRefs()) {
+      const i = ref.chain.findIndex((c) => c.mnt === loc.mnt && c.path === loc.path && sameInode(c.inode, loc.inode));
+      if (i >= 0) out.push({ ref, i });
+    }
+    return out;
+  }
+
+  /**
+   * After a rename moved chain[i] of `ref` to `name` in the directory at the end of `parent`
+   * (its chain): the chain becomes the new parent's, then the moved directory and what was below
+   * it, under their new paths. Inodes are looked up again by name, since some file systems
+   * (hostfs, overlay) name their inodes by path; Loc objects are shared between chains, so new
+   * ones are made rather than changed.
+   */
+  private moveRef(ref: DirRef, i: number, parent: Loc[], name: string): void {
+    const old = ref.chain;
+    const from = old[i].path;
+    const chain = parent.slice();
+    let prev = chain[chain.length - 1];
+    const top: Loc = { mnt: old[i].mnt, inode: relookup(prev.inode, name) ?? old[i].inode, path: childPath(prev.path, name) };
+    chain.push(top);
+    prev = top;
+    for (let j = i + 1; j < old.length; j++) {
+      const o = old[j];
+      const path = top.path + o.path.slice(from.length);
+      const inode = o.mnt === old[j - 1].mnt ? relookup(prev.inode, o.path.slice(o.path.lastIndexOf('/') + 1)) ?? o.inode : o.inode;
+      prev = { mnt: o.mnt, inode, path };
+      chain.push(prev);
+    }
+    ref.chain = chain;
   }
 
   // ---- names --------------------------------------------------------------------------------
@@ -275,7 +333,10 @@ export class Vfs {
     const v = this.victim(p, pl, true);
     this.dirWrite(p, pl.dir);
     checkSticky(p, pl.dir.inode.stat(), v.inode.stat());
+    const held = this.refsThrough(v);
     pl.dir.inode.rmdir(pl.name);
+    // a working directory removed under a process stays its directory, without a name
+    for (const { ref } of held) ref.unlinked = true;
   }
 
   unlink(p: Process, path: string): void {
@@ -318,7 +379,13 @@ export class Vfs {
       }
       if (dst.inode.same(src.inode)) return;    // two names of one file: nothing happens
     }
+    const moved = this.refsThrough(src);
+    const other = dst && dst.inode.isDir ? this.refsThrough(dst) : [];
     pf.dir.inode.rename(pf.name, pt.dir.inode, pt.name, flags);
+    // working directories at or below a moved directory move with it; one renamed over is dead
+    for (const { ref, i } of moved) this.moveRef(ref, i, pt.chain, pt.name);
+    if (flags & RENAME_EXCHANGE) for (const { ref, i } of other) this.moveRef(ref, i, pf.chain, pf.name);
+    else for (const { ref } of other) ref.unlinked = true;
   }
 
   symlink(p: Process, target: string, path: string): void {
@@ -457,3 +524,16 @@ export function canonical(path: string): string {
 }
 
 export { O_WRONLY, O_RDWR, S_IFIFO };
+
+/** Two inodes of one directory (the same object on most file systems; hostfs compares the host's
+ *  numbers, which a file that is gone no longer has). */
+function sameInode(a: Inode, b: Inode): boolean {
+  if (a === b) return true;
+  try { return a.same(b); } catch { return false; }
+}
+
+/** The entry `name` of `dir` looked up again after a rename (no permission check: the kernel's
+ *  own bookkeeping), or null when it cannot be. */
+function relookup(dir: Inode, name: string): Inode | null {
+  try { return dir.lookup(name); } catch { return null; }
+}

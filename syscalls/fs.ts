@@ -43,7 +43,7 @@ function statAtMnt(t: Task, dirfd: number, pathAddr: number, flags: number): { s
     const f = t.proc.fds.get(dirfd);
     return { st: f.stat(), mntId: f.mnt ? f.mnt.id : ANON_MNT_ID };
   }
-  const loc = vfs.resolve(t.proc, path === '' ? t.proc.cwd : atPath(t, dirfd, path), path === '' || !(flags & AT_SYMLINK_NOFOLLOW));
+  const loc = vfs.resolve(t.proc, atPath(t, dirfd, path), path === '' || !(flags & AT_SYMLINK_NOFOLLOW));
   return { st: loc.inode.stat(), mntId: loc.mnt.id };
 }
 
@@ -91,7 +91,7 @@ function accessAt(t: Task, dirfd: number, pathAddr: number, mode: number, flags:
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(EINVAL);
   const empty = (flags & AT_EMPTY_PATH) !== 0;
   const path = readPath(t, pathAddr, empty);
-  const abs = path === '' ? (dirfd === AT_FDCWD ? t.proc.cwd : t.proc.fds.get(dirfd).path) : atPath(t, dirfd, path);
+  const abs = atPath(t, dirfd, path);
   if (flags & AT_SYMLINK_NOFOLLOW) {
     const st = t.kernel.vfs.stat(t.proc, abs, false);
     if ((st.mode & S_IFMT) === S_IFLNK) return 0;    // a link's own permissions are always rwx
@@ -106,8 +106,17 @@ const faccessat2: Handler = (t, [dirfd, path, mode, flags]) => accessAt(t, dirfd
 
 // ---- cwd ---------------------------------------------------------------------------------------------
 
+/**
+ * getcwd(2): the working directory's path from the process's root, built from the directory
+ * itself (d_path), not from the name it was entered by. A directory that lost its name (rmdir,
+ * renamed over) answers ENOENT before the size is looked at. The "(unreachable)" prefix Linux
+ * gives a directory outside the process's root (2.6.36 on) cannot arise: chroot is refused, so
+ * every working directory is reached from the zone's root.
+ */
 const getcwd: Handler = (t, [buf, size]) => {
-  const cwd = t.proc.cwd;
+  const ref = t.proc.pwd;
+  if (ref.unlinked) throw new Errno(ENOENT);
+  const cwd = ref.path;
   const len = cwd.length + 1;
   if (size < len) throw new Errno(ERANGE);
   const b = new Uint8Array(len);
@@ -117,14 +126,14 @@ const getcwd: Handler = (t, [buf, size]) => {
 };
 
 const chdir: Handler = (t, [path]) => {
-  t.proc.cwd = t.kernel.vfs.realDir(t.proc, atPath(t, AT_FDCWD, readPath(t, path)));
+  t.proc.pwd = t.kernel.vfs.dirRef(t.proc, atPath(t, AT_FDCWD, readPath(t, path)), true);
   return 0;
 };
 
 const fchdir: Handler = (t, [fd]) => {
   const f = t.proc.fds.get(fd);
   if (!f.isDir) throw new Errno(ENOTDIR);
-  t.proc.cwd = t.kernel.vfs.realDir(t.proc, f.path);
+  t.proc.pwd = t.kernel.vfs.fileDirRef(t.proc, f);
   return 0;
 };
 
@@ -238,7 +247,7 @@ const fchown: Handler = (t, [fd, uid, gid]) => {
 const fchownat: Handler = (t, [dirfd, path, uid, gid, flags]) => {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(EINVAL);
   const p = readPath(t, path, (flags & AT_EMPTY_PATH) !== 0);
-  const abs = p === '' ? (dirfd === AT_FDCWD ? t.proc.cwd : t.proc.fds.get(dirfd).path) : atPath(t, dirfd, p);
+  const abs = atPath(t, dirfd, p);
   return chownAt(t, abs, uid, gid, !(flags & AT_SYMLINK_NOFOLLOW));
 };
 

@@ -106,7 +106,7 @@ function doExecve(t: Task, dirfd: number, pathAddr: number, argvAddr: number, en
   const envp = readStrv(t, envpAddr);
   let img;
   try {
-    img = loadImage(k, p.cwd, path, argv, envp, { uid: p.uid, euid: p.euid, gid: p.gid, egid: p.egid },
+    img = loadImage(k, '', path, argv, envp, { uid: p.uid, euid: p.euid, gid: p.gid, egid: p.egid },
       p.limit(RLIMIT_STACK), 0, p);
   } catch (e) {
     if (e instanceof ExecError) throw new Errno(e.errno);

@@ -49,20 +49,18 @@ export function joinPath(base: string, path: string): string {
 }
 
 /**
- * The absolute guest path for (dirfd, path) as the *at() calls see it. An empty path (with
- * AT_EMPTY_PATH) names the dirfd itself.
+ * The guest path for (dirfd, path) as the *at() calls see it. An empty path (with AT_EMPTY_PATH)
+ * names the dirfd itself. Relative to AT_FDCWD it stays relative: the walk starts from the
+ * working directory itself, which may have been renamed or removed since the process entered it
+ * (its old name would lead elsewhere or nowhere).
  */
 export function atPath(t: Task, dirfd: number, path: string): string {
   if (path.startsWith('/')) return joinPath('/', path);
-  let base: string;
-  if (dirfd === AT_FDCWD) base = t.proc.cwd;
-  else {
-    const f = t.proc.fds.get(dirfd);               // EBADF
-    if (path === '') return f.path;
-    if (!f.isDir) throw new Errno(ENOTDIR);
-    base = f.path;
-  }
-  return path === '' ? base : joinPath(base, path);
+  if (dirfd === AT_FDCWD) return path.replace(/\/{2,}/g, '/');
+  const f = t.proc.fds.get(dirfd);               // EBADF
+  if (path === '') return f.path;
+  if (!f.isDir) throw new Errno(ENOTDIR);
+  return joinPath(f.path, path);
 }
 
 /** The zone's thread with this tid (0: the caller), or ESRCH. */

@@ -16,6 +16,7 @@ import { Errno, EINVAL, ENOTDIR, EPERM, EROFS, EOPNOTSUPP, ENODATA, EXDEV, ENXIO
 import type { OpenFile } from '../file.js';
 import type { Stat } from '../host.js';
 import type { Process } from '../process.js';
+import type { DirRef } from './walk.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../linux.js';
 
 export type Time = [number, number];
@@ -55,8 +56,10 @@ export interface Dirent { name: string; ino: number; type: number }
 export interface MagicTarget {
   /** The file it names (an open description: /proc/self/fd/N); reopened through its inode. */
   file?: OpenFile;
-  /** A path to walk from the process's root (exe, cwd, root). */
+  /** A path to walk from the process's root (exe, root). */
   path?: string;
+  /** A directory a process holds (cwd): the walk goes on from it even when it has no name left. */
+  ref?: DirRef;
 }
 
 export abstract class FileSystem {

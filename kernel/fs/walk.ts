@@ -1,5 +1,5 @@
-// Path walk (fs/namei.c, cut down): absolute guest paths are resolved component by component from
-// the process's root, crossing mount points, following symbolic links (ELOOP after 40), and
+// Path walk (fs/namei.c, cut down): guest paths are resolved component by component from the
+// process's root (absolute paths) or its working directory (relative ones), crossing mount points, following symbolic links (ELOOP after 40), and
 // treating ".." at the root as the root itself. The walk keeps the chain of directories it came
 // through, so ".." is physical (after a symlink it leaves the link's target) and every location
 // carries its canonical path (getcwd, /proc/self/fd, mount lookups).
@@ -12,7 +12,8 @@ import { Errno, ELOOP, ENOENT, ENOTDIR } from '../errno.js';
 import type { OpenFile } from '../file.js';
 import type { Stat } from '../host.js';
 import type { Process } from '../process.js';
-import { FileSystem, Inode } from './inode.js';
+import { Dirent, FileSystem, Inode, MagicTarget } from './inode.js';
+import { S_IFDIR } from '../linux.js';
 import type { Mount, MountTable } from './mount.js';
 import { checkPermission, MAY_EXEC } from './perm.js';
 
@@ -21,9 +22,28 @@ export const MAXSYMLINKS = 40;
 /** A resolved location: a mount, an inode in it and the canonical guest path that reached it. */
 export interface Loc { mnt: Mount; inode: Inode; path: string }
 
+/**
+ * A directory a process holds as its working directory (fs_struct's pwd). Linux holds a dentry,
+ * whose parent and name follow renames and which stays usable after rmdir; here the walk's chain
+ * of locations from the root to the directory stands for it: ".." pops the chain, and the VFS
+ * keeps the chain current when a directory on it is renamed (Vfs.rename, d_move) and marks it
+ * unlinked when the directory itself is removed (rmdir, or renamed over). Processes share one
+ * object after fork (the same dentry); chdir gives a process a new one.
+ */
+export class DirRef {
+  /** The directory lost its name (d_unlinked): getcwd answers ENOENT, /proc links add " (deleted)". */
+  unlinked = false;
+  constructor(public chain: Loc[]) {}
+  get loc(): Loc { return this.chain[this.chain.length - 1]; }
+  /** The path d_path gives (the chain is kept current, so its last path is the name). */
+  get path(): string { return this.loc.path; }
+}
+
 /** The parent directory of a path's last component, and that component. */
 export interface ParentLoc {
   dir: Loc;
+  /** The chain of directories from the root to `dir` (what ".." from `dir` would walk back). */
+  chain: Loc[];
   /** The last component: "" for "/", or "." / ".." as written (callers give their errno). */
   name: string;
   /** The path ended in "/" (the last component must be a directory). */
@@ -50,27 +70,73 @@ export class PathWalker {
     return { mnt: m, inode: m.root, path: '/' };
   }
 
-  /** Resolves an absolute path; `follow` says whether a symlink as last component is followed. */
+  /** A reference to the root directory (a process's working directory before any chdir). */
+  rootRef(p: Process): DirRef { return new DirRef([this.rootOf(p)]); }
+
+  /**
+   * The working directory of a program started in a directory the zone does not have (a host
+   * directory a --tmpfs covers, a -w that is not there). Linux cannot be in that state, and
+   * refusing to start would break running from such a place, which worked while the cwd was only
+   * a name: so it is kept as it was, the name without a directory. getcwd and /proc/self/cwd give
+   * the name, names under it do not exist, nothing can be made in it, ".." is the root.
+   */
+  missingRef(p: Process, path: string): DirRef {
+    const inode = new MissingDir();
+    // a mount of its own, writable and open to all, so every change reaches the directory and
+    // fails there with ENOENT (as in a removed one) rather than on the root's flags or modes
+    const mnt: Mount = { id: 0, parentId: 0, fs: anonFs, root: inode, path, flags: 0, source: 'none', options: '' };
+    return new DirRef([this.rootOf(p), { mnt, inode, path }]);
+  }
+
+  /** Where a walk of `path` starts (path_init): the root for an absolute path, else the working
+   *  directory, which may have been renamed or removed since the process entered it. Credentials
+   *  that are not a whole process (stand-ins for the kernel's own walks) have none: the root. */
+  private start(p: Process, path: string): Loc[] {
+    const pwd = (p as Partial<Process>).pwd;
+    return path.startsWith('/') || !pwd ? [this.rootOf(p)] : pwd.chain.slice();
+  }
+
+  /** Resolves a path (relative ones from the working directory; "" is the working directory
+   *  itself); `follow` says whether a symlink as last component is followed. */
   resolve(p: Process, path: string, follow: boolean): Loc {
-    const st: WalkState = { stack: [this.rootOf(p)], links: 0 };
+    const chain = this.resolveChain(p, path, follow);
+    return chain[chain.length - 1];
+  }
+
+  /** resolve, keeping the chain of directories that led to the location (chdir). */
+  resolveChain(p: Process, path: string, follow: boolean): Loc[] {
+    const st: WalkState = { stack: this.start(p, path), links: 0 };
     const comps = components(path);
     const trailing = path.endsWith('/') && comps.length > 0;
     this.walk(p, st, comps, follow || trailing);
     const loc = st.stack[st.stack.length - 1];
     if (trailing && !loc.inode.isDir) throw new Errno(ENOTDIR);
-    return loc;
+    return st.stack;
   }
 
   /** Resolves all but the last component (which may not exist yet). */
   resolveParent(p: Process, path: string): ParentLoc {
-    const st: WalkState = { stack: [this.rootOf(p)], links: 0 };
+    const st: WalkState = { stack: this.start(p, path), links: 0 };
     const comps = components(path);
     const trailing = path.endsWith('/') && comps.length > 0;
     const name = comps.pop() ?? '';
     this.walk(p, st, comps, true);
     const dir = st.stack[st.stack.length - 1];
     if (!dir.inode.isDir) throw new Errno(ENOTDIR);
-    return { dir, name, trailingSlash: trailing };
+    return { dir, chain: st.stack, name, trailingSlash: trailing };
+  }
+
+  /**
+   * The working directory fchdir makes of an open directory: the chain its name leads to when
+   * that is still the file, else the file alone under the root (renamed or removed since it was
+   * opened: the open description keeps no parent), unlinked when it has no links left.
+   */
+  fileRef(p: Process, f: OpenFile): DirRef {
+    const chain = this.jump(p, { stack: [], links: 0 }, { file: f });
+    const ref = new DirRef(chain);
+    // a directory that still has a name has links ("." at least); a host one may be gone entirely
+    try { ref.unlinked = ref.loc.inode.stat().nlink === 0; } catch { ref.unlinked = true; }
+    return ref;
   }
 
   /** The entry `name` in directory `dir` as the walk would find it (mounts included), or null. */
@@ -119,8 +185,9 @@ export class PathWalker {
   }
 
   /** Where a magic link leads (nd_jump_link), as the chain of directories from the root to it. */
-  private jump(p: Process, st: WalkState, t: { file?: OpenFile; path?: string }): Loc[] {
+  private jump(p: Process, st: WalkState, t: MagicTarget): Loc[] {
     const root = this.rootOf(p);
+    if (t.ref) return t.ref.chain.slice();
     if (t.file) {
       const f = t.file;
       if (!f.inode || !f.mnt) return [root, { mnt: root.mnt, inode: new AnonInode(f), path: f.path }];
@@ -156,4 +223,24 @@ export class AnonInode extends Inode {
   get ino(): number { return this.file.stat().ino; }
   stat(): Stat { return this.file.stat(); }
   override open(): OpenFile { return this.file.ref(); }
+}
+
+/** What missingRef holds: an empty directory with no entries and no links that takes none. */
+class MissingDir extends Inode {
+  readonly fs = anonFs;
+  readonly ino = 0;
+  stat(): Stat {
+    return {
+      dev: anonFs.dev, ino: 0, mode: S_IFDIR | 0o777, nlink: 0, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 4096,
+      blocks: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0, ctimeSec: 0, ctimeNsec: 0,
+    };
+  }
+  override lookup(): Inode | null { return null; }
+  override readdir(): Dirent[] { throw new Errno(ENOENT); }
+  override mknod(): Inode { throw new Errno(ENOENT); }
+  override mkdir(): Inode { throw new Errno(ENOENT); }
+  override symlink(): Inode { throw new Errno(ENOENT); }
+  override link(): void { throw new Errno(ENOENT); }
+  override tmpfile(): Inode { throw new Errno(ENOENT); }
+  override open(): OpenFile { throw new Errno(ENOENT); }
 }

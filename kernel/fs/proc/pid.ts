@@ -46,8 +46,10 @@ function file(name: string, perm: number, show: (c: Ctx, reader: Process) => str
   };
 }
 
-/** exe, cwd, root: magic links private to those who may ptrace the process. */
-function magicLink(name: string, where: (p: Process) => string): Entry {
+/** exe, cwd, root: magic links private to those who may ptrace the process. `where` gives the
+ *  path readlink shows and where following leads (a path walked from the root, or a directory
+ *  the process holds). */
+function magicLink(name: string, where: (p: Process) => { shown: string; jump: MagicTarget }): Entry {
   return {
     name,
     make: (c) => {
@@ -57,11 +59,14 @@ function magicLink(name: string, where: (p: Process) => string): Entry {
         if (!hasMm(c.p)) throw new Errno(ENOENT);
         return where(c.p);
       };
-      return new ProcLink(c.fs, c.fs.ino(`${c.key}/${name}`), name, c.attrs, target,
-        (reader): MagicTarget => ({ path: target(reader) }));
+      return new ProcLink(c.fs, c.fs.ino(`${c.key}/${name}`), name, c.attrs, (reader) => target(reader).shown,
+        (reader): MagicTarget => target(reader).jump);
     },
   };
 }
+
+/** A path magic link (exe, root): following it walks the path from the root. */
+const byPath = (path: string) => ({ shown: path, jump: { path } });
 
 /** The namespaces of the zone: the initial ones' fixed numbers (include/linux/proc_ns.h). */
 const NAMESPACES: [string, string, number][] = [
@@ -93,9 +98,13 @@ const COMM = file('comm', 0o644, (c) => procComm(c.p, c.t), (c) => ({ write: (d,
 const CMDLINE = file('cmdline', 0o444, (c) => procCmdline(c.p));
 const STATM = file('statm', 0o444, (c) => procStatm(c.p));
 const MAPS = file('maps', 0o444, (c) => procMaps(c.p), (c) => ({ open: (_f, r) => checkAccess(r, c.p) }));
-const CWD = magicLink('cwd', (p) => p.cwd);
-const ROOT = magicLink('root', () => '/');
-const EXE = magicLink('exe', (p) => p.exe);
+// cwd leads to the directory itself, even one removed since: d_path marks that " (deleted)"
+const CWD = magicLink('cwd', (p) => {
+  const ref = p.pwd;
+  return { shown: ref.unlinked ? `${ref.path} (deleted)` : ref.path, jump: { ref } };
+});
+const ROOT = magicLink('root', () => byPath('/'));
+const EXE = magicLink('exe', (p) => byPath(p.exe));
 const MOUNTS = file('mounts', 0o444, (c) => procMounts(kernelOf(c)));
 const MOUNTINFO = file('mountinfo', 0o444, (c) => procMountinfo(kernelOf(c)));
 const SMAPS = file('smaps', 0o444, (c) => procSmaps(c.p), (c) => ({ open: (_f, r) => checkAccess(r, c.p) }));
