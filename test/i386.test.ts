@@ -1,5 +1,5 @@
 // i386 programs (issue #8) beside x86-64 ones, native vs lxrun: the process fixtures (procs,
-// sigwait, spawn, pipes) built with gcc -m32, static and dynamic; Debian's busybox-static:i386
+// sigwait, spawn, pipes, cputimers) built with gcc -m32, static and dynamic; Debian's busybox-static:i386
 // running the shell cases of test/process.test.ts; and both ABIs in one zone (a 64-bit shell execs
 // a 32-bit one and back, and reads the 32-bit process's /proc files). The other fixtures' i386
 // builds run in test/fixtures.test.ts, test/threads.test.ts and test/fs-semantics.test.ts, the
@@ -19,7 +19,7 @@ const BUSYBOX = '/bin/busybox';
 const work = mkdtempSync(join(tmpdir(), 'lxbrand-i386-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const FIXTURES: { name: string; tmpDirArg?: boolean }[] = [{ name: 'procs', tmpDirArg: true }, { name: 'sigwait' }, { name: 'spawn' }, { name: 'pipes' }];
+const FIXTURES: { name: string; tmpDirArg?: boolean }[] = [{ name: 'procs', tmpDirArg: true }, { name: 'sigwait' }, { name: 'spawn' }, { name: 'pipes' }, { name: 'cputimers' }];
 const BUILDS = ['glibc-i386', 'glibc-i386-dyn'] as const;
 
 test('i386 process fixtures are built and committed', () => {
