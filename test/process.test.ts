@@ -14,6 +14,7 @@ import {
   FIXTURE_BIN, LXRUN, LXRUN_DIAGNOSTIC, ROOT, baseEnv, differences, fail, firstDifference, isExecutableFile, lxrunCommand,
   lxrunTimeoutMs, runBoth, runCommand,
 } from './helpers/compare.js';
+import { i386RunsNatively } from './helpers/i386.js';
 
 const BUSYBOX = '/bin/busybox';
 const work = mkdtempSync(join(tmpdir(), 'lxbrand-process-'));
@@ -90,8 +91,8 @@ sys.stdout.buffer.write(bytes(out))
 sys.exit(os.waitstatus_to_exitcode(st) & 0xff)
 `;
 
-for (const libc of [...LIBCS, 'glibc-dyn'] as const) {
-  test(`jobctl (${libc}) under a pseudo-terminal: lxrun matches native`, async () => {
+for (const libc of [...LIBCS, 'glibc-dyn', 'glibc-i386'] as const) {
+  test(`jobctl (${libc}) under a pseudo-terminal: lxrun matches native`, { skip: libc === 'glibc-i386' && !i386RunsNatively() && 'this kernel does not run i386 programs' }, async () => {
     const program = join(FIXTURE_BIN, libc, 'jobctl');
     assert.ok(isExecutableFile(program), `missing ${program}: run 'make fixtures'`);
     const typed = 'x\n';
