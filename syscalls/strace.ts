@@ -7,7 +7,7 @@ import { errnoMessage, errnoName } from '../kernel/errno.js';
 import type { Task } from '../kernel/process.js';
 import { signalName, signalShortName, SigSet } from '../kernel/signal.js';
 import * as L from '../kernel/linux.js';
-import { decode, get64, layoutsFor } from './structs.js';
+import { decode, get64, layoutsFor, type Layout } from './structs.js';
 import { TIME64_BASE } from './signatures.js';
 import type { Abi, SyscallEntry } from './types.js';
 
@@ -205,19 +205,12 @@ function sigaction(c: Ctx, addr: number): string {
   return s + '}';
 }
 
-function stat(c: Ctx, addr: number): string {
-  const l = c.abi.layouts.stat;
-  const b = bytes(c, addr, l.size);
-  if (!b) return ptr(addr);
-  const v = decode(c.abi.name, l, b);
-  const type = v.mode & 0o170000;
-  if (type === 0o20000 || type === 0o60000) return `{st_mode=${modeStr(v.mode)}, st_rdev=${makedev(v.rdev)}, ...}`;
-  return `{st_mode=${modeStr(v.mode)}, st_size=${v.size}, ...}`;
-}
+function stat(c: Ctx, addr: number): string { return statWith(c, addr, c.abi.layouts.stat); }
 
 /** i386's struct stat (the stat/lstat/fstat calls of the i386 table). */
-function stat32(c: Ctx, addr: number): string {
-  const l = c.abi.layouts.oldstat;
+function stat32(c: Ctx, addr: number): string { return statWith(c, addr, c.abi.layouts.oldstat); }
+
+function statWith(c: Ctx, addr: number, l: Layout): string {
   const b = bytes(c, addr, l.size);
   if (!b) return ptr(addr);
   const v = decode(c.abi.name, l, b);

@@ -13,19 +13,30 @@ import { I386 } from '../syscalls/table-i386.js';
 import { LXRUN, ROOT, runLxrun, runNative } from './helpers/compare.js';
 import { i386RunsNatively } from './helpers/i386.js';
 import { signatureOf, unpackClass } from '../syscalls/signatures.js';
+import type { SyscallEntry } from '../syscalls/types.js';
 
 const HEADER = '/usr/include/x86_64-linux-gnu/asm/unistd_64.h';
 
-test('every number in asm/unistd_64.h is in the table under its name', (t) => {
-  if (!existsSync(HEADER)) { t.skip(`${HEADER} not installed (apt-get install linux-libc-dev)`); return; }
-  const text = readFileSync(HEADER, 'utf8');
-  let n = 0;
-  for (const m of text.matchAll(/^#define __NR_(\w+)\s+(\d+)/gm)) {
-    const e = X86_64.table[Number(m[2])];
-    assert.ok(e, `syscall ${m[1]} (${m[2]}) missing`);
-    assert.equal(e.name, m[1], `number ${m[2]}`);
-    n++;
+/** The numbers and names of an asm/unistd_*.h header, or null when it is not installed. */
+function headerCalls(path: string): [string, number][] | null {
+  if (!existsSync(path)) return null;
+  return [...readFileSync(path, 'utf8').matchAll(/^#define __NR_(\w+)\s+(\d+)/gm)].map((m) => [m[1], Number(m[2])]);
+}
+
+/** Every number of the header is in the table under its name; returns how many there were. */
+function checkAgainstHeader(table: (SyscallEntry | undefined)[], calls: [string, number][]): number {
+  for (const [name, nr] of calls) {
+    const e = table[nr];
+    assert.ok(e, `syscall ${name} (${nr}) missing`);
+    assert.equal(e.name, name, `number ${nr}`);
   }
+  return calls.length;
+}
+
+test('every number in asm/unistd_64.h is in the table under its name', (t) => {
+  const calls = headerCalls(HEADER);
+  if (!calls) { t.skip(`${HEADER} not installed (apt-get install linux-libc-dev)`); return; }
+  const n = checkAgainstHeader(X86_64.table, calls);
   assert.ok(n > 350, `only ${n} numbers in the header?`);
 });
 
@@ -88,15 +99,9 @@ test('support summary', () => {
 const HEADER32 = '/usr/include/x86_64-linux-gnu/asm/unistd_32.h';
 
 test('i386: every number in asm/unistd_32.h is in the table under its name', (t) => {
-  if (!existsSync(HEADER32)) { t.skip(`${HEADER32} not installed (apt-get install linux-libc-dev)`); return; }
-  const text = readFileSync(HEADER32, 'utf8');
-  let n = 0;
-  for (const m of text.matchAll(/^#define __NR_(\w+)\s+(\d+)/gm)) {
-    const e = I386.table[Number(m[2])];
-    assert.ok(e, `syscall ${m[1]} (${m[2]}) missing`);
-    assert.equal(e.name, m[1], `number ${m[2]}`);
-    n++;
-  }
+  const calls = headerCalls(HEADER32);
+  if (!calls) { t.skip(`${HEADER32} not installed (apt-get install linux-libc-dev)`); return; }
+  const n = checkAgainstHeader(I386.table, calls);
   assert.ok(n > 400, `only ${n} numbers in the header?`);
   // the calls added after the header (syscall_32.tbl), up to mseal
   assert.equal(I386.table[452]?.name, 'fchmodat2');
