@@ -6,7 +6,7 @@ TEST_FILES = $(patsubst %.ts,dist/%.js,$(shell find test -name '*.test.ts' -not 
 # Two test files at a time (the machine has two cores); each file runs its tests in order.
 NODE_TEST_FLAGS ?= --test-concurrency=2 --test-reporter=spec
 
-.PHONY: all build test test-cpu fixtures setup bench clean record-traces conformance
+.PHONY: all build test test-cpu fuzz-cpu fixtures setup bench clean record-traces conformance
 
 all: build
 
@@ -26,6 +26,13 @@ test: build
 CPU_TESTS = $(patsubst %.ts,dist/%.js,$(wildcard test/cpu/*.test.ts test/x87.test.ts test/sse.test.ts test/mmx.test.ts))
 test-cpu: build
 	node --test $(NODE_TEST_FLAGS) $(CPU_TESTS)
+
+# The CPU suites with random seeds SEED, SEED+1, ... until N cases have been compared with the
+# hardware, then the decoder fuzz (test/cpu/fuzz.ts; RANDOM=k cases per run, SUITES=a,b).
+SEED ?= 1
+N ?= 1000000
+fuzz-cpu: build
+	node dist/test/cpu/fuzz.js --seed $(SEED) --n $(N) $(if $(RANDOM),--random $(RANDOM)) $(if $(SUITES),--suites $(SUITES))
 
 # Rebuild the committed fixture binaries from test/fixtures/src (needs make setup).
 fixtures:

@@ -60,21 +60,20 @@ export function decode(mem: AddressSpace, addr: number, mode64: boolean): Insn {
 
 function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
   let lastRep = 0, p67 = false, b: number;
-  // legacy prefixes, then REX
+  // legacy prefixes and REX: a REX counts only right before the opcode; one followed by a legacy
+  // prefix or another REX is ignored, as the hardware does
   for (;;) {
     b = rd.u8();
     if (b === 0x66) i.p66 = true;
     else if (b === 0x67) p67 = true;
     else if (b === 0xf2 || b === 0xf3) lastRep = b;
     else if (b === 0xf0) i.lock = true;
-    else if (segPrefix[b] !== undefined) i.seg = segPrefix[b];
+    else if (segPrefix[b] !== undefined) {
+      // in 64-bit mode ES/CS/SS/DS overrides are ignored: they do not undo an FS/GS one (measured)
+      if (!mode64 || b === 0x64 || b === 0x65) i.seg = segPrefix[b];
+    } else if (mode64 && (b & 0xf0) === 0x40) { i.rex = b; continue; }
     else break;
-  }
-  if (mode64 && (b & 0xf0) === 0x40) {
-    i.rex = b;
-    b = rd.u8();
-    // a legacy prefix after REX cancels it; real code never does this, so it decodes as #UD
-    if (b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || segPrefix[b] !== undefined || (b & 0xf0) === 0x40) return;
+    i.rex = 0;
   }
   const rexW = (i.rex & 8) !== 0, rexR = (i.rex & 4) << 1, rexX = (i.rex & 2) << 2, rexB = (i.rex & 1) << 3;
   let map = 0;
@@ -92,7 +91,6 @@ function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
   if (i.mandatory === 0xf2 || i.mandatory === 0xf3) lastRep = 0;
   i.rep = lastRep;
   i.asize = mode64 ? (p67 ? 4 : 8) : (p67 ? 2 : 4);
-  if (i.asize === 2) return;                // 16-bit addressing is not supported yet: #UD
 
   let d: OpDef | undefined;
   if (slot.modrm) {
@@ -107,7 +105,10 @@ function decodeInto(rd: Reader, i: Insn, mode64: boolean): void {
     if (!d) return;
     if (d.form === 'reg' && i.mod !== 3) return;
     if (d.form === 'mem' && i.mod === 3) return;
-    if (i.mod !== 3) decodeMem(rd, i, m, mode64, rexX, rexB);
+    if (i.mod !== 3) {
+      if (i.asize === 2) decodeMem16(rd, i, m);
+      else decodeMem(rd, i, m, mode64, rexX, rexB);
+    }
   } else {
     d = Array.isArray(entry) ? undefined : entry;
     if (!d) return;
@@ -157,6 +158,19 @@ function decodeMem(rd: Reader, i: Insn, m: number, mode64: boolean, rexX: number
   else if (i.mod === 2) i.disp = rd.i32();
 }
 
+/** ModRM.rm of 16-bit addressing: [base + index]; [bp] with mod 0 is [disp16] instead. */
+const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3], INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1];
+
+/** 16-bit addressing (0x67 in 32-bit mode): no SIB, disp8 or disp16; Cpu.ea wraps the sum at 2^16. */
+function decodeMem16(rd: Reader, i: Insn, m: number): void {
+  const rm = m & 7;
+  if (rm === 6 && i.mod === 0) { i.disp = rd.u16(); return; }
+  i.base = BASE16[rm];
+  i.index = INDEX16[rm];
+  if (i.mod === 1) i.disp = rd.i8();
+  else if (i.mod === 2) i.disp = rd.u16();
+}
+
 function decodeImm(rd: Reader, i: Insn, d: OpDef, mode64: boolean): void {
   switch (d.imm) {
     case 'b': i.imm = rd.i8(); break;
@@ -171,6 +185,7 @@ function decodeImm(rd: Reader, i: Insn, d: OpDef, mode64: boolean): void {
     case 'o': {
       i.base = -1; i.index = -1;
       if (i.asize === 8) { const lo = rd.i32() >>> 0, hi = rd.i32() >>> 0; i.disp = hi * TWO32 + lo; }
+      else if (i.asize === 2) i.disp = rd.u16();
       else i.disp = rd.i32() >>> 0;
       return;
     }

@@ -18,7 +18,7 @@ export class Insn {
   map = 0;
   /** Operand size in bytes (1, 2, 4, 8) after prefixes and the table's size rule. */
   osize = 4;
-  /** Address size in bytes (8 in long mode, 4 with 0x67 or in 32-bit mode). */
+  /** Address size in bytes: 8 in long mode, 4 with 0x67 there or in 32-bit mode, 2 with 0x67 in 32-bit mode. */
   asize = 8;
   /** ModRM fields; reg and rm include REX.R / REX.B. mod = 3 means rm names a register. */
   hasModrm = false;

@@ -187,9 +187,9 @@ export class AddressSpace {
 
   /** Throws GuestFault before any byte is written if [addr, addr+len) is not all writable. */
   checkWritable(addr: number, len: number): void {
-    for (let a = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; a < addr + len; a += PAGE_SIZE) {
-      this.translate(Math.max(a, addr), true);
-    }
+    // at least once: beyond 2^53 (non-canonical addresses) addr + len may round down to addr
+    let a = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+    do { this.translate(Math.max(a, addr), true); a += PAGE_SIZE; } while (a < addr + len);
   }
 
   readBytes(addr: number, len: number): Uint8Array {

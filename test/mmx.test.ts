@@ -54,11 +54,12 @@ const { fxsave } = await import('../cpu/ops/x87.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SRC = join(here, '..', '..', 'test', 'fixtures', 'src', 'mmxops.c');
-const SCALE = Number(process.env.MMX_TEST_SCALE ?? 1);
+const SCALE = Number(process.env.MMX_TEST_SCALE ?? process.env.LXCPU_RANDOM ?? 1);
 
 // ---- deterministic random numbers -----------------------------------------------------------
 
-let seed = Number(process.env.MMX_TEST_SEED ?? 0x2545f491) | 0;
+// LXCPU_SEED / LXCPU_RANDOM (make fuzz-cpu) stand in for MMX_TEST_SEED / MMX_TEST_SCALE when those are unset
+let seed = Number(process.env.MMX_TEST_SEED ?? (process.env.LXCPU_SEED ? Math.imul(Number(process.env.LXCPU_SEED), 0x9e3779b1) ^ 0x2545f491 : 0x2545f491)) | 0;
 function rnd(): number {                       // mulberry32
   seed = (seed + 0x6d2b79f5) | 0;
   let t = seed;
@@ -625,6 +626,7 @@ test('MMX instructions match this machine\'s CPU bit for bit', { timeout: 600_00
       `${total} cases (${faults} raising a signal natively, ${n32} also run in 32-bit mode), ${mismatches} mismatches (${differing.length} re-run natively); emulation ${(ms / total * 1000).toFixed(1)} us/case`;
     t.diagnostic(summary);
     console.log(summary);
+    console.log(`LXCPU-RESULT suite=mmx seed=${process.env.MMX_TEST_SEED ?? process.env.LXCPU_SEED ?? 'default'} random=${SCALE} cases=${total} mismatches=${mismatches}`);
     for (const [g, e] of foreign) {
       const line = `not MMX (another family's entry), differs from the hardware in ${e.n} case(s): ${g} ${e.first}`;
       t.diagnostic(line);

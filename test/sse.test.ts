@@ -35,11 +35,12 @@ import { allEntries } from '../cpu/table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SRC = join(here, '..', '..', 'test', 'fixtures', 'src', 'sseops.c');
-const SCALE = Number(process.env.SSE_TEST_SCALE ?? 1);
+const SCALE = Number(process.env.SSE_TEST_SCALE ?? process.env.LXCPU_RANDOM ?? 1);
 
 // ---- deterministic random numbers -----------------------------------------------------------
 
-let seed = Number(process.env.SSE_TEST_SEED ?? 0x9e3779b9) | 0;
+// LXCPU_SEED / LXCPU_RANDOM (make fuzz-cpu) stand in for SSE_TEST_SEED / SSE_TEST_SCALE when those are unset
+let seed = Number(process.env.SSE_TEST_SEED ?? (process.env.LXCPU_SEED ? Math.imul(Number(process.env.LXCPU_SEED), 0x9e3779b1) ^ 0x9e3779b9 : 0x9e3779b9)) | 0;
 function rnd(): number {                       // mulberry32
   seed = (seed + 0x6d2b79f5) | 0;
   let t = seed;
@@ -593,6 +594,7 @@ test('SSE instructions match this machine\'s CPU bit for bit', { timeout: 600_00
       }
     }
     const ms = performance.now() - t0;
+    console.log(`LXCPU-RESULT suite=sse seed=${process.env.SSE_TEST_SEED ?? process.env.LXCPU_SEED ?? 'default'} random=${SCALE} cases=${total} mismatches=${mismatches}`);
     t.diagnostic(`${forms.length} forms (${groups.size} mnemonics), ${total} cases (${faults} raising a signal natively), ${mismatches} mismatches (${n32} also run in 32-bit mode, ${nHigh} with state above 2 GiB); emulation ${(ms / total * 1000).toFixed(1)} us/case`);
     if (bad.size) {
       const lines = [...bad].map(([g, e]) => `  ${g}: ${e.n}/${groups.get(g)} differ\n    ${e.first.join('\n    ')}`);

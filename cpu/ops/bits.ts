@@ -18,7 +18,14 @@ function btOp(c: Cpu, i: Insn, off: number, offHi: number, fromReg: boolean): vo
     if (fromReg) {
       // signed bit offset: displace the address by whole operands
       const sOff = s === 8 ? offHi * 4294967296 + (off >>> 0) : s === 4 ? off | 0 : (off << 16) >> 16;
-      a += Math.floor(sOff / bits) * s;
+      const d = Math.floor(sOff / bits) * s;
+      if (i.asize === 8) a += d;
+      else {
+        // with a 32- or 16-bit address size the displaced offset wraps before the segment base is added
+        const sb = i.seg === 4 ? c.fsBase : i.seg === 5 ? c.gsBase : 0, m = i.asize === 4 ? 4294967296 : 65536;
+        a = sb + ((((a - sb + d) % m) + m) % m);
+        if (!c.mode64) a = a >>> 0;
+      }
     }
   }
   const n = off & (bits - 1);

@@ -23,20 +23,33 @@ const jcc64 = inlineHandler('c.rip = H.cond(c.f, i.ext) ? i.next + i.imm : i.nex
 function jcc(c: Cpu, i: Insn): void { c.rip = cond(c.f, i.ext) ? target(c, i) : i.next; }
 const specJcc = (i: Insn) => (i.osize === 8 ? jcc64 : undefined);
 function jmpRel(c: Cpu, i: Insn): void { c.rip = target(c, i); }
+/** A branch to a non-canonical address is #GP at the branch itself: nothing is pushed or popped
+ *  and RIP stays at the branch (measured). */
+function canon(lo: number, hi: number): number {
+  if ((hi >> 15) !== 0 && (hi >> 15) !== -1) raiseGP();             // bits 63..47 not all equal
+  return (hi >>> 0) * TWO32 + (lo >>> 0);
+}
 function jmpE(c: Cpu, i: Insn): void {
   const v = c.rdE(i);
-  c.rip = i.osize === 8 ? (c.hi >>> 0) * TWO32 + (v >>> 0) : v >>> 0;
+  c.rip = i.osize === 8 ? canon(v, c.hi) : v >>> 0;
 }
 function callRel(c: Cpu, i: Insn): void { c.pushAddr(i.next); c.rip = target(c, i); }
 function callE(c: Cpu, i: Insn): void {
   const v = c.rdE(i);
-  const t = i.osize === 8 ? (c.hi >>> 0) * TWO32 + (v >>> 0) : v >>> 0;
+  const t = i.osize === 8 ? canon(v, c.hi) : v >>> 0;
   c.pushAddr(i.next);
   c.rip = t;
 }
-function ret(c: Cpu): void { c.rip = c.popAddr(); }
+/** The return address, checked before RSP moves. */
+function retAddr(c: Cpu): number {
+  if (!c.mode64) return c.popAddr();
+  const sp = c.regAddr(RSP), lo = c.mem.read64(sp), t = canon(lo, c.mem.hi);
+  c.setRegAddr(RSP, sp + 8);
+  return t;
+}
+function ret(c: Cpu): void { c.rip = retAddr(c); }
 function retImm(c: Cpu, i: Insn): void {
-  c.rip = c.popAddr();
+  c.rip = retAddr(c);
   c.setRegAddr(RSP, c.regAddr(RSP) + i.imm);
 }
 
@@ -64,6 +77,7 @@ function decCount(c: Cpu, i: Insn): boolean {
     if (lo === 0) r[2 * RCX + 1] = r[2 * RCX + 1] - 1;
     return (r[2 * RCX] | r[2 * RCX + 1]) !== 0;
   }
+  if (i.asize === 2) { c.setR(RCX, 2, r[2 * RCX] - 1); return (r[2 * RCX] & 0xffff) !== 0; }   // CX
   if (c.mode64) c.setR(RCX, 4, r[2 * RCX] - 1); else r[2 * RCX] = r[2 * RCX] - 1;
   return r[2 * RCX] !== 0;
 }
@@ -75,7 +89,7 @@ function loop(c: Cpu, i: Insn): void {
 }
 function jrcxz(c: Cpu, i: Insn): void {
   const r = c.r;
-  const zero = i.asize === 8 ? (r[2 * RCX] | r[2 * RCX + 1]) === 0 : r[2 * RCX] === 0;
+  const zero = i.asize === 8 ? (r[2 * RCX] | r[2 * RCX + 1]) === 0 : i.asize === 4 ? r[2 * RCX] === 0 : (r[2 * RCX] & 0xffff) === 0;
   c.rip = zero ? target(c, i) : i.next;
 }
 def(0, 0xe0, { name: 'loopne', fn: loop, imm: 'b', size: 'f64', ext: 0, ends: true });
@@ -94,17 +108,23 @@ function leave(c: Cpu, i: Insn): void {
 function enter(c: Cpu, i: Insn): void {
   const s = i.osize, level = i.imm2 & 31;
   const bp = c.getR(RBP, s), bph = c.hi;
-  c.push(s, bp, bph);
-  const frame = c.regAddr(RSP);
+  // RSP and RBP change only at the end: a fault anywhere leaves them as they were (measured)
+  let sp = c.regAddr(RSP) - s;
+  c.wrMem(sp, s, bp, bph);
+  const frame = sp;
   let p = c.regAddr(RBP);
   for (let n = 1; n < level; n++) {
     p -= s;
-    const v = c.rdMem(p, s);
-    c.push(s, v, c.hi);
+    const v = c.rdMem(p, s), vh = c.hi;
+    sp -= s;
+    c.wrMem(sp, s, v, vh);
   }
-  if (level > 0) c.push(s, frame % TWO32 | 0, Math.floor(frame / TWO32) | 0);
+  if (level > 0) { sp -= s; c.wrMem(sp, s, frame % TWO32 | 0, Math.floor(frame / TWO32) | 0); }
+  // the hardware checks that the new stack top is writable (a write fault at the new RSP, measured)
+  const top = sp - i.imm;
+  c.mem.probeWrite(c.mode64 ? top : top >>> 0, s);
   c.setR(RBP, s, frame % TWO32 | 0, Math.floor(frame / TWO32) | 0);
-  c.setRegAddr(RSP, c.regAddr(RSP) - i.imm);
+  c.setRegAddr(RSP, top);
 }
 def(0, 0xc9, { name: 'leave', fn: leave, size: 'd64' });
 def(0, 0xc8, { name: 'enter', fn: enter, size: 'd64', imm: 'wb' });

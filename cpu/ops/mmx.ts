@@ -375,7 +375,7 @@ mdef(1, 0xd7, 'pmovmskb', (c, i) => {
  *  range and nothing is written), then the selected bytes are stored. */
 mdef(1, 0xf7, 'maskmovq', (c, i) => {
   const x = enter(c, i), s = mm(x, i.reg), m = mm(x, i.rm);
-  let a = i.asize === 8 ? c.regAddr(RDI) : c.r[2 * RDI] >>> 0;
+  let a = i.asize === 8 ? c.regAddr(RDI) : i.asize === 4 ? c.r[2 * RDI] >>> 0 : c.r[2 * RDI] & 0xffff;
   if (i.seg >= 4) a += i.seg === 4 ? c.fsBase : c.gsBase;
   if (!c.mode64) a = a >>> 0;
   mmxMode(x);

@@ -182,6 +182,9 @@ function movbeStore(c: Cpu, i: Insn): void {
 }
 def(2, 0xf0, { flags: 'n', name: 'movbe', fn: movbeLoad, modrm: true, form: 'mem' }, { mandatory: 'none' });
 def(2, 0xf1, { flags: 'n', name: 'movbe', fn: movbeStore, modrm: true, form: 'mem' }, { mandatory: 'none' });
+// F3 0F 38 F0/F1 is no instruction: #UD (measured), where the decoder would otherwise fall back to MOVBE
+def(2, 0xf0, { flags: 'n', name: 'movbe', fn: raiseUD, modrm: true }, { mandatory: 'F3' });
+def(2, 0xf1, { flags: 'n', name: 'movbe', fn: raiseUD, modrm: true }, { mandatory: 'F3' });
 
 // ---- CBW/CWDE/CDQE, CWD/CDQ/CQO ------------------------------------------------------------------
 

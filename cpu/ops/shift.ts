@@ -35,9 +35,11 @@ function sar64(lo: number, hi: number, n: number): number {
 function z(v: number, s: number): number { return s === 1 ? v & 0xff : s === 2 ? v & 0xffff : v >>> 0; }
 
 /** A shift by a masked count of 0 changes nothing, but a 32-bit register destination is still
- *  written, which zero-extends it (as any 32-bit write in long mode). */
+ *  written, which zero-extends it (as any 32-bit write in long mode), and a memory operand is
+ *  still accessed for writing: it faults where it is not writable (measured). */
 function zeroExtendNop(c: Cpu, i: Insn): void {
-  if (i.osize === 4 && i.mod === 3) c.setR(i.rm, 4, c.r[2 * i.rm]);
+  if (i.mod !== 3) c.mem.probeWrite(c.ea(i), i.osize);
+  else if (i.osize === 4) c.setR(i.rm, 4, c.r[2 * i.rm]);
 }
 
 function shiftOp(c: Cpu, i: Insn, count: number): void {

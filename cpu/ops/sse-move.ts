@@ -213,9 +213,11 @@ reg(0xd7, '66', 'pmovmskb', pmovmskb, { form: 'reg' });
  *  to [rDI] (DS, or a segment override). */
 function maskmovdqu(c: Cpu, i: Insn): void {
   const x = xb(c), s = x + 16 * i.reg, m = x + 16 * i.rm;
-  let a = i.asize === 8 ? c.regAddr(RDI) : c.r[2 * RDI] >>> 0;
+  let a = i.asize === 8 ? c.regAddr(RDI) : i.asize === 4 ? c.r[2 * RDI] >>> 0 : c.r[2 * RDI] & 0xffff;
   if (i.seg >= 4) a += i.seg === 4 ? c.fsBase : c.gsBase;
   if (!c.mode64) a = a >>> 0;
+  // a non-canonical address is #GP even when no mask bit is set (measured)
+  else if (a >= 0x800000000000 && a < 18446603336221196288) raiseGP();
   for (let k = 0; k < 16; k++) if (U8[m + k] & 0x80) c.mem.write8(a + k, U8[s + k]);
 }
 reg(0xf7, '66', 'maskmovdqu', maskmovdqu, { form: 'reg' });

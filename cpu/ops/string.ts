@@ -10,17 +10,20 @@ import { getFlags, setFlags, CF, DF, ZF } from '../flags.js';
 import { alu, SUB, TWO32 } from './arith.js';
 import { RAX, RCX, RSI, RDI } from '../state.js';
 
+// By address size: RSI/RDI/RCX, ESI/EDI/ECX (a 64-bit-mode write zero-extends), or SI/DI/CX (16-bit
+// addressing in 32-bit mode: bits 16..31 are kept).
 function getIdx(c: Cpu, n: number, asize: number): number {
-  return asize === 8 ? (c.r[2 * n + 1] >>> 0) * TWO32 + (c.r[2 * n] >>> 0) : c.r[2 * n] >>> 0;
+  return asize === 8 ? (c.r[2 * n + 1] >>> 0) * TWO32 + (c.r[2 * n] >>> 0) : asize === 4 ? c.r[2 * n] >>> 0 : c.r[2 * n] & 0xffff;
 }
 function setIdx(c: Cpu, n: number, asize: number, v: number): void {
   if (asize === 8) { c.r[2 * n] = v % TWO32 | 0; c.r[2 * n + 1] = Math.floor(v / TWO32) | 0; }
+  else if (asize === 2) c.setR(n, 2, v);
   else if (c.mode64) c.setR(n, 4, v | 0);
   else c.r[2 * n] = v | 0;
 }
 function wrap(v: number, asize: number): number {
   if (asize === 8) return v < 0 ? v + 2 ** 64 : v;
-  return v >>> 0;
+  return asize === 4 ? v >>> 0 : v & 0xffff;
 }
 /** Source address: DS:RSI honours a segment override (FS/GS). */
 function srcAddr(c: Cpu, i: Insn, si: number): number {
@@ -104,8 +107,9 @@ function cmps(c: Cpu, i: Insn): void {
   let n = i.rep ? getIdx(c, RCX, as) : 1;
   let si = getIdx(c, RSI, as), di = getIdx(c, RDI, as);
   while (n > 0) {
-    const x = c.rdMem(srcAddr(c, i, si), s), xh = c.hi;
+    // ES:rDI is read first: when both operands fault, the hardware reports the destination's address
     const y = c.rdMem(di, s), yh = c.hi;
+    const x = c.rdMem(srcAddr(c, i, si), s), xh = c.hi;
     alu(c, SUB, s, x, xh, y, yh);
     si = wrap(si + step, as); di = wrap(di + step, as); n--;
     setIdx(c, RSI, as, si); setIdx(c, RDI, as, di);

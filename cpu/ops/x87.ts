@@ -362,7 +362,11 @@ function fldMem(c: Cpu, i: Insn): void {
     if (classify(yse, XY[2], XY[3]) === K_SNAN) { F.exc |= IE; XY[2] = (XY[2] | 0x40000000) >>> 0; }
   }
   note(c, i, a);
-  pushVal(vb(c), yse, XY[2], XY[3]);
+  // a denormal m32/m64 is loaded even when #D is unmasked (measured here): only DE (and ES) is raised
+  const de = F.exc & DE, b = vb(c), full = used(b, (top(b) - 1) & 7);
+  F.exc &= ~DE;
+  pushVal(b, yse, XY[2], XY[3]);
+  if (de && !full) { U16[(b + SW) >> 1] |= DE; syncES(b); }
 }
 
 /** FILD m16/m32/m64 (ext = size). */

@@ -16,9 +16,16 @@ export interface Mem {
   /** Symbolic absolute address: disp32 with no base and no index (SIB form), or RIP-relative. */
   sym?: string;
   rip?: boolean;
-  /** Force a 32-bit displacement even when 0 or 8 bits would do. */
+  /** Force a 32-bit displacement even when 0 or 8 bits would do (16 bits with a16). */
   disp32?: boolean;
+  /** 16-bit addressing (0x67 in 32-bit code): ModRM.rm 0..7 = [bx+si] [bx+di] [bp+si] [bp+di] [si]
+   *  [di] [bp] [bx], plus disp8/disp16; 8 = [disp16] alone (mod 0, rm 6). */
+  a16?: number;
 }
+
+export const A16_NAMES = ['bx+si', 'bx+di', 'bp+si', 'bp+di', 'si', 'di', 'bp', 'bx'];
+/** The registers each 16-bit form adds: [base, index] register numbers. */
+export const A16_REGS: number[][] = [[3, 6], [3, 7], [5, 6], [5, 7], [6], [7], [5], [3], []];
 
 export type Operand = { reg: number } | { mem: Mem };
 
@@ -84,7 +91,15 @@ export function encode(e: Enc): Encoded {
       modrm = 0xc0 | ((rr & 7) << 3) | (rb & 7);
     } else {
       const m = (e.rm as { mem: Mem }).mem;
-      if (m.rip) {
+      if (m.a16 !== undefined) {
+        const d = m.disp ?? 0;
+        if (m.a16 === 8) { modrm = ((rr & 7) << 3) | 6; disp = { size: 2, val: d }; }
+        else {
+          const mod = m.disp32 || d < -128 || d > 127 ? 2 : d === 0 && m.a16 !== 6 ? 0 : 1;
+          modrm = (mod << 6) | ((rr & 7) << 3) | m.a16;
+          if (mod) disp = { size: mod === 1 ? 1 : 2, val: d };
+        }
+      } else if (m.rip) {
         modrm = ((rr & 7) << 3) | 5;
         disp = { size: 4, expr: (m.sym ?? '0') + (m.disp ? `+(${m.disp})` : ''), ripRel: true };
       } else if (m.base === undefined) {
@@ -181,6 +196,11 @@ export function regName(n: number, size: number): string {
 export function memText(m: Mem, size: number, asize = 8): string {
   const w = size === 1 ? 'byte' : size === 2 ? 'word' : size === 4 ? 'dword' : size === 8 ? 'qword' : size === 16 ? 'xmmword' : '';
   const parts: string[] = [];
+  if (m.a16 !== undefined) {
+    if (m.a16 < 8) parts.push(A16_NAMES[m.a16]);
+    if (m.disp || m.a16 === 8) parts.push(`0x${((m.disp ?? 0) & 0xffff).toString(16)}`);
+    return `${w} [${parts.join('+')}] (addr16)`;
+  }
   if (m.rip) parts.push('rip');
   if (m.base !== undefined) parts.push(regName(m.base, asize));
   if (m.index !== undefined) parts.push(regName(m.index, asize) + '*' + (m.scale ?? 1));

@@ -7,10 +7,10 @@
 // digit, size rule, immediate kind).
 
 import type { OpDef } from '../../cpu/table.js';
-import { encode, Enc, Mem, Operand, regName, memText, GPR_NAMES } from './encode.js';
+import { encode, Enc, Mem, Operand, regName, memText, GPR_NAMES, A16_REGS } from './encode.js';
 
 export const regNames = GPR_NAMES;
-import { Case, SCR_BYTES, FS_DELTA, GS_DELTA, Layout } from './harness.js';
+import { Case, SCR_BYTES, FS_DELTA, GS_DELTA, Layout, LOW_SCR, lowMappable } from './harness.js';
 
 export interface Entry { map: number; op: number; key: string; reg: number; d: OpDef; id: string }
 
@@ -85,7 +85,10 @@ class B {
   get noRex(): boolean { return this.rexOff || this.g.mode32; }
   set noRex(v: boolean) { this.rexOff = v; }
   pfx: number[] = [];
+  /** Address size: 8, or 4 = an 0x67 prefix (32-bit addressing in 64-bit mode, 16-bit in 32-bit mode). */
   asize = 8;
+  /** The case addresses the low mirror of scratch (16-bit addressing, harness LOW_SCR). */
+  low = false;
   pre?: string[];
   after?: string[];
   info?: string;
@@ -142,13 +145,16 @@ class B {
     };
     const form = r.int(20);
     const m32 = this.g.mode32;
-    if (form < 5 || (m32 && form >= 18)) {                    // [base]
+    if (m32 && form >= 17) return this.mem16(off);            // 0x67: 16-bit addressing
+    if (form < 5) {                                           // [base]
       const b = free();
       this.regs.set(b, sym('scratch', off));
       return { base: b };
     }
     if (form < 9) {                                           // [base + disp8/disp32]
-      const b = free(), d = r.chance(0.6) ? r.int(256) - 128 : r.int(0x20000) - 0x10000;
+      // RSP as the base stays near scratch: 12 KiB above it is the signal altstack, and a fault with
+      // RSP inside the altstack makes the kernel build the frame there and overflow it (seed 110)
+      const b = free(), d = r.chance(0.6) || b === RSP ? r.int(256) - 128 : r.int(0x20000) - 0x10000;
       this.regs.set(b, sym('scratch', off - d));
       return { base: b, disp: d };
     }
@@ -176,9 +182,34 @@ class B {
     }
     // 0x67: 32-bit address; the base register's upper half is garbage that must be ignored
     const b = free(), d = r.int(256) - 128;
+    void m32;
     this.asize = 4;
     this.regs.set(b, `0x${((r.u32() | 1) >>> 0).toString(16)}00000000+${sym('scratch', off - d)}`);
     return { base: b, disp: d };
+  }
+
+  /** A 16-bit memory operand (32-bit mode with 0x67) that reaches LOW_SCR+off, the low mirror of
+   *  scratch+off: the sum of BX/BP/SI/DI and the displacement wraps at 2^16, and the registers'
+   *  bits above 15 are garbage that must be ignored. `target` overrides the address (LEA). */
+  mem16(off: number, target = LOW_SCR + off): Mem {
+    const r = this.g.rng;
+    this.asize = 4;
+    this.low = true;
+    let form = r.int(9);
+    const taken = (n: number) => this.blocked.has(n) || [...this.chosen].some((c) => (c >= 16 ? c - 16 : c) === n);
+    if (A16_REGS[form].some(taken)) form = 8;
+    if (form === 8) return { a16: 8, disp: target & 0xffff };
+    const k = r.int(3);
+    const d = k === 0 ? 0 : k === 1 ? r.int(256) - 128 : r.int(65536) - 32768;
+    const regs = A16_REGS[form];
+    let rest = (target - d) & 0xffff;
+    for (let j = 0; j < regs.length; j++) {
+      const v = j === regs.length - 1 ? rest : r.int(65536);
+      rest = (rest - v) & 0xffff;
+      this.regs.set(regs[j], (this.g.rng.u64() & ~0xffffn) | BigInt(v));
+      this.blocked.add(regs[j]);
+    }
+    return { a16: form, disp: d, disp32: k === 2 };
   }
 }
 
@@ -249,7 +280,7 @@ export class Gen {
     for (let n = 0; n < 16; n++) regs.push(n === RSP ? 'scratch+224' : this.rng.u64());
     const scr = new Uint8Array(SCR_BYTES);
     for (let k = 0; k < SCR_BYTES; k++) scr[k] = this.rng.int(256);
-    this.lay = { bgRegs: regs, bgScratch: scr };
+    this.lay = { bgRegs: regs, bgScratch: scr, low: lowMappable() };
   }
 
   randFlags(): bigint {
@@ -267,7 +298,9 @@ export class Gen {
     if (this.mode32) {
       // 64-bit-only encodings are dropped; FS/GS hold null selectors in this process's compat mode
       if (enc.rexW || enc.rex || enc.pfx.some((p) => (p & 0xf0) === 0x40 || p === 0x64 || p === 0x65)) return;
-      if (b.asize === 4) b.info ??= '0x67 in 32-bit code selects 16-bit addressing, which our decoder does not implement (#UD)';
+      // 0x67 in 32-bit code is 16-bit addressing: a 32-bit ModRM would decode to another length
+      const m = enc.rm && 'mem' in enc.rm ? enc.rm.mem : undefined;
+      if (m && (b.asize === 4) !== (m.a16 !== undefined)) throw new Error(`32-bit mode case with ${b.asize === 4 ? '0x67 and a 32-bit' : 'a 16-bit operand and no 0x67'} memory operand: ${text}`);
       // the upper halves of RAX..RDI are undefined after compatibility mode
       for (let n = 0; n < 8; n++) b.undefRegs.push([n, mask(64) ^ mask(32)]);
     }
@@ -278,7 +311,7 @@ export class Gen {
       mode32: this.mode32,
       id: this.cases.length, name, text, code: e.lines, len: e.len, hex: e.hex, after: b.after, pre: b.pre,
       regs: b.regs as Map<number, bigint | string>, flags: b.flags, mem: b.mem, memSym: b.memSym,
-      undefFlags: b.undefFlags, undefRegs: b.undefRegs, undefMem: b.undefMem, memOp: b.memOp, info: b.info,
+      undefFlags: b.undefFlags, undefRegs: b.undefRegs, undefMem: b.undefMem, memOp: b.memOp, info: b.info, low: b.low, a16: this.mode32 && b.asize === 4,
     } as Case);
   }
 
@@ -711,7 +744,7 @@ fam(['mov'], (g, e) => {
         g.add(b, 'mov', enc, `mov ${regName(r, osize)}, ${hx(immValue(e.d.imm, osize, i))}`);
       }
     } else if (op >= 0xa0 && op <= 0xa3) {
-      for (const a32 of g.mode32 ? [false] : [false, true]) for (let k = 0; k < 5; k++) {
+      for (const a32 of [false, true]) for (let k = 0; k < 5; k++) {
         const b = g.b();
         b.block(RAX);
         const off = g.memOff(osize);
@@ -719,8 +752,10 @@ fam(['mov'], (g, e) => {
         b.set(RAX, osize, g.rng.val(bits));
         b.memOp = [off, osize];
         if (a32) b.asize = 4;
-        const enc = g.enc(e, osize, { imm: [{ size: a32 || g.mode32 ? 4 : 8, expr: sym('scratch', off) }] });
-        const mt = `${osize === 1 ? 'byte' : osize === 2 ? 'word' : osize === 4 ? 'dword' : 'qword'} [moffs${a32 ? '32' : '64'} scratch+${off}]`;
+        // in 32-bit mode 0x67 makes the offset 16 bits wide: the low mirror of scratch
+        if (a32 && g.mode32) b.low = true;
+        const enc = g.enc(e, osize, { imm: [a32 && g.mode32 ? { size: 2, expr: String(LOW_SCR + off) } : { size: a32 || g.mode32 ? 4 : 8, expr: sym('scratch', off) }] });
+        const mt = `${osize === 1 ? 'byte' : osize === 2 ? 'word' : osize === 4 ? 'dword' : 'qword'} [moffs${g.mode32 ? (a32 ? '16' : '32') : a32 ? '32' : '64'} scratch+${off}]`;
         g.add(b, 'mov', enc, op & 2 ? `mov ${mt}, ${regName(RAX, osize)}` : `mov ${regName(RAX, osize)}, ${mt}`);
       }
     } else if (op === 0x8c) {
@@ -770,6 +805,14 @@ fam(['lea'], (g, e) => {
     for (let k = 0; k < 60; k++) {
       const b = g.b();
       const a32 = k % 4 === 3;
+      if (a32 && g.mode32) {
+        // 16-bit addressing: the sum wraps at 2^16 and is zero-extended into a 32-bit destination
+        const m = b.mem16(0, g.rng.int(65536));
+        b.low = false;
+        const G = b.pickReg();
+        g.add(b, 'lea', g.enc(e, osize, { rm: { mem: m }, reg: G }), `lea ${regName(G, osize)}, ${memText(m, 0)}`);
+        continue;
+      }
       if (a32) b.asize = 4;
       const big = () => g.rng.chance(0.5) ? g.rng.u64() : g.rng.pick(edges(64));
       const free = () => { const r = b.pickReg({ rsp: true }); return r; };
@@ -1073,7 +1116,7 @@ fam(['ret'], (g, e) => {
 fam(['loop', 'loope', 'loopne', 'jrcxz'], (g, e) => {
   const name = e.d.name;
   for (const a32 of [false, true]) {
-    for (const rcx of [0n, 1n, 2n, 0x100000000n, 0x100000001n, 0xffffffffn, mask(64)]) {
+    for (const rcx of [0n, 1n, 2n, 0x100000000n, 0x100000001n, 0xffffffffn, mask(64), 0x10000n, 0x10001n, 0xffffn, 0xdead0002n]) {
       for (const zf of name === 'loope' || name === 'loopne' ? [0n, BigInt(ZF)] : [0n]) {
         const b = g.b();
         b.flags = (b.flags & ~BigInt(ZF)) | zf;
@@ -1108,9 +1151,13 @@ fam(['movs', 'cmps', 'stos', 'lods', 'scas'], (g, e) => {
           if (di - span < 0) di = si + 1;
         }
         const hi = () => a32 ? `0x${((g.rng.u32() | 1) >>> 0).toString(16)}00000000+` : '';
-        if (usesSrc) b.setFull(RSI, hi() + sym('scratch', si));
-        if (usesDst) b.setFull(RDI, hi() + sym('scratch', di));
-        b.setFull(RCX, a32 ? (BigInt((g.rng.u32() | 1) >>> 0) << 32n) | BigInt(count) : BigInt(count));
+        // 16-bit addressing in 32-bit mode: SI, DI and CX, in the low mirror of scratch
+        const lo16 = (o: number) => (BigInt(g.rng.u32() & 0xffff0000) | BigInt(LOW_SCR + o));
+        const m16 = a32 && g.mode32;
+        if (m16) b.low = true;
+        if (usesSrc) b.setFull(RSI, m16 ? lo16(si) : hi() + sym('scratch', si));
+        if (usesDst) b.setFull(RDI, m16 ? lo16(di) : hi() + sym('scratch', di));
+        b.setFull(RCX, m16 ? BigInt(g.rng.u32() & 0xffff0000) | BigInt(count) : a32 ? (BigInt((g.rng.u32() | 1) >>> 0) << 32n) | BigInt(count) : BigInt(count));
         b.block(RAX);
         b.set(RAX, 8, g.rng.u64());
         if (name === 'cmps' || name === 'scas') {
@@ -1149,6 +1196,7 @@ fam(['xlat'], (g, e) => {
     if (a32) b.asize = 4;
     b.set(RAX, 8, g.rng.u64());
     if (k % 4 === 3) { b.pfx.push(0x64); b.setFull(RBX, BigInt(FS_DELTA)); }
+    else if (a32 && g.mode32) { b.low = true; b.setFull(RBX, BigInt(g.rng.u32() & 0xffff0000) | BigInt(k & 8 ? 0xffc0 : LOW_SCR + 128 - g.rng.int(256))); }
     else b.setFull(RBX, (a32 ? `0x${((g.rng.u32() | 1) >>> 0).toString(16)}00000000+` : '') + 'scratch');
     const enc = g.enc(e, 1, {});
     if (k % 4 === 2) enc.rexW = true;
@@ -1202,6 +1250,14 @@ fam(['hlt', 'cli', 'sti', 'int3', 'ud2'], (g, e) => {
   for (let k = 0; k < 2; k++) { const b = g.b(); g.add(b, e.d.name, g.enc(e, 4, {}), `${e.d.name} (fault)`); }
 });
 
+fam(['privileged'], (g, e) => {
+  for (let k = 0; k < 2; k++) {
+    const b = g.b();
+    const enc = g.enc(e, 4, e.d.modrm ? { rm: { reg: g.rng.int(8) }, reg: g.rng.int(g.mode32 ? 8 : 16) } : {});
+    g.add(b, 'privileged', enc, `privileged 0f ${e.op.toString(16)} (fault)`);
+  }
+});
+
 fam(['int'], (g, e) => {
   for (const n of [0, 1, 3, 4, 0x21, 0x81, 0xff]) {
     const b = g.b();
@@ -1223,6 +1279,17 @@ fam(['syscall'], (g, e) => {
 export const EXCLUDED: Record<string, string> = {
   xgetbv: 'not advertised by our CPUID (no OSXSAVE), so #UD is our correct answer while the host executes it',
 };
+/** Segment-register instructions (MOV Sreg, r/m; PUSH/POP of segment registers; LDS/LES/LFS/LGS/LSS,
+ *  cpu/ops/segment.ts) load descriptors: test/cpu/segments.test.ts checks them against the hardware
+ *  with the selectors a real process has; this harness's far jumps and null DS/ES would not. */
+const SEGMENT_NAMES = new Set(['mov-sreg', 'push-sreg', 'pop-sreg', 'mov sreg', 'push sreg', 'pop sreg', 'lds', 'les', 'lfs', 'lgs', 'lss']);
+const SEGMENT_OPS = new Set(['0:8e', '0:6', '0:7', '0:e', '0:16', '0:17', '0:1e', '0:1f', '1:a0', '1:a1', '1:a8', '1:a9', '1:b2', '1:b4', '1:b5']);
+export function excludedElsewhere(map: number, op: number, d: OpDef): string | undefined {
+  if (SEGMENT_NAMES.has(d.name) || SEGMENT_OPS.has(`${map}:${op.toString(16)}`) || (map === 0 && (op === 0xc4 || op === 0xc5) && d.only === 32)) {
+    return 'segment-register instruction: checked against the hardware by test/cpu/segments.test.ts';
+  }
+  return undefined;
+}
 /** Entries not run in 32-bit mode (besides only: 64 ones). */
 export const EXCLUDED32: Record<string, string> = {
   syscall: 'SYSCALL from compatibility mode enters the kernel\'s 32-bit syscall path: kernel behaviour, not the CPU\'s',
@@ -1354,6 +1421,9 @@ const FAULTERS: [string, number, 'w' | 'r'][] = [
   ['btcq $5, {M}', 8, 'w'], ['sete {M}', 1, 'w'], ['movl %ecx, {M}', 4, 'w'], ['movq $5, {M}', 8, 'w'],
   ['movbe %rcx, {M}', 8, 'w'], ['shldl $4, %ecx, {M}', 4, 'w'], ['cmpxchg8b {M}', 8, 'w'], ['lock addl %ecx, {M}', 4, 'w'],
   ['popq {M}', 8, 'w'], ['orq %rcx, {M}', 8, 'w'],
+  // a count of 0 changes nothing, but the operand is still accessed (and faults)
+  ['shrl $0, {M}', 4, 'w'], ['rolw $0, {M}', 2, 'w'], ['rcrb $0, {M}', 1, 'w'], ['shldl $0, %ecx, {M}', 4, 'w'],
+  ['sarq %cl, {M}  # cl=0', 8, 'w'], ['shrdw %cl, %cx, {M}  # cl=0', 2, 'w'],
   ['addl {M}, %ecx', 4, 'r'], ['movq {M}, %rcx', 8, 'r'], ['cmpw {M}, %cx', 2, 'r'], ['pushq {M}', 8, 'r'], ['divl {M}', 4, 'r'],
   ['imulq {M}, %rcx', 8, 'r'], ['btl %ecx, {M}', 4, 'r'], ['cmovel {M}, %ecx', 4, 'r'], ['movzbl {M}, %ecx', 1, 'r'],
 ];
@@ -1368,7 +1438,7 @@ export function faults(g: Gen): void {
         const b = g.b();
         const viaReg = k === 1;
         b.set(RCX, 8, g.rng.u64()); b.set(RAX, 8, g.rng.u64()); b.set(RDX, 8, g.rng.u64());
-        if (t.includes('%cl')) b.set(RCX, 1, 3n);
+        if (t.includes('%cl')) b.set(RCX, 1, t.includes('cl=0') ? 0n : 3n);
         if (t.startsWith('cmpxchg') && k === 0) b.set(RAX, 8, PROBE_RO_V);   // equal: it would store
         if (t.startsWith('pop') || t.startsWith('push')) b.setFull(RSP, 'scratch+160');
         let m = `${base}${off >= 0 ? '+' : ''}${off}(%rip)`;
@@ -1407,6 +1477,25 @@ export function faults(g: Gen): void {
       if (ins.startsWith('cmps')) b.setFull(RDI, 'ropage-16');
       g.cases.push(caseOf(g, b, 'fault ' + ins, [(ins.startsWith('scas') || ins.startsWith('cmps') ? rep.replace('rep', 'repe') : rep) + ins]));
     }
+  }
+  // non-canonical addresses through RSP or RBP are #SS (SIGBUS), through anything else #GP (SIGSEGV)
+  const NC = 0x8000000000000000n;
+  const ss: [string, [number, bigint | string][]][] = [
+    ['movq (%rbp), %rcx', [[RBP, NC]]], ['movq 8(%rsp), %rcx', [[RSP, NC]]], ['movq %rcx, -8(%rbp,%rax,8)', [[RBP, NC], [RAX, 1n]]],
+    ['movq (%rax,%rbp,1), %rcx', [[RAX, 'scratch'], [RBP, NC]]], ['movq %fs:(%rbp), %rcx', [[RBP, NC]]], ['popq %rcx', [[RSP, NC + 8n]]],
+    ['pushq %rcx', [[RSP, NC + 8n]]], ['leave', [[RBP, NC]]], ['pushq (%rax)', [[RAX, NC], [RSP, 'scratch+160']]],
+    ['pushq (%rax)', [[RAX, 'scratch+128'], [RSP, NC]]], ['call *(%rax)', [[RAX, NC], [RSP, 'scratch+160']]], ['ret', [[RSP, 0x0000800000000000n]]],
+  ];
+  // a branch to a non-canonical address is #GP at the branch (nothing pushed or popped)
+  ss.push(['jmp *%rax', [[RAX, 0x0000800000000000n]]], ['call *%rax', [[RAX, 0xffff7fffffffffffn], [RSP, 'scratch+160']]],
+    ['jmp *8(%rax)', [[RAX, 'scratch+152']]], ['ret', [[RSP, 'scratch+160']]], ['ret $16', [[RSP, 'scratch+160']]],
+    ['shrl $0, (%rax)', [[RAX, 0x4c2d94c5b3e42000n]]], ['rolw $0, 8(%rax)', [[RAX, NC]]]);     // a count of 0 still accesses it
+  for (const [t, regs] of ss) {
+    const b = g.b();
+    for (const [n, v] of regs) b.setFull(n, v);
+    b.set(RCX, 8, g.rng.u64());
+    b.setMem(160, 8, 0x1234800000000000n);                    // the non-canonical target of ret / jmp *8(%rax)
+    g.cases.push(caseOf(g, b, 'fault ' + t.split(' ')[0], [t]));
   }
   // non-canonical and kernel addresses
   // (not the vsyscall page: whether it reads depends on the host's vsyscall= setting)
@@ -1455,4 +1544,82 @@ export function extras(g: Gen): void {
     'with EFLAGS.AC set, Linux (CR0.AM=1) raises #AC on misaligned user accesses (SIGBUS, BUS_ADRALN); our CPU does not check alignment');
   add('int1', ['.byte 0xf1'], () => undefined, 'INT1/ICEBP (F1): SIGTRAP on hardware; not in our table');
   for (const t of ['lar', 'lsl']) add(t, [`${t} %cx, %edx`], (b) => { b.set(RCX, 2, 0x2bn); b.set(RDX, 8, g.rng.u64()); }, `${t.toUpperCase()} works at CPL 3 on hardware; not in our table`);
+}
+
+// ---- 16-bit addressing edges (32-bit mode, 0x67) -------------------------------------------------------
+// The offset wraps at 2^16 before it becomes a linear address: with the low 64 KiB mapped from
+// 0x1000 to 0x11000 (harness LOW_BASE), an access whose unwrapped sum would land in the mapping
+// must fault at the wrapped address instead, and a wrapped sum must reach the low mirror of
+// scratch. String instructions step SI/DI/CX and keep bits 16..31.
+
+export function addr16(g: Gen): void {
+  if (!g.lay.low) return;
+  const add = (name: string, code: string[], regs: [number, bigint][], low = true, flags?: bigint) => {
+    const b = g.b();
+    for (const [n, v] of regs) b.setFull(n, v);
+    if (flags !== undefined) b.flags = flags;
+    const c = caseOf(g, b, name, code);
+    c.mode32 = true; c.low = low; c.a16 = true;
+    for (let n = 0; n < 8; n++) c.undefRegs.push([n, mask(64) ^ mask(32)]);
+    g.cases.push(c);
+  };
+  const hi = () => BigInt(g.rng.u32() & 0xffff0000);
+  const L = BigInt(LOW_SCR);
+  add('addr16 wrap', ['movl (%bx,%si), %ecx'], [[RBX, hi() | 0xf000n], [RSI, hi() | 0x1100n], [RCX, g.rng.u64()]]);      // 0x10100 -> 0x100: faults
+  add('addr16 wrap', ['movl %ecx, 0x7fff(%bp,%di)'], [[RBP, hi() | 0x8000n], [RDI, hi() | (L + 128n)], [RCX, g.rng.u64()]]);
+  add('addr16 wrap', ['addw -0x10(%bx), %cx'], [[RBX, hi() | ((L + 0x10n + 120n) & 0xffffn)], [RCX, g.rng.u64()]]);
+  add('addr16 wrap', ['incl 0x8000(%si)'], [[RSI, hi() | ((L + 130n + 0x8000n) & 0xffffn)]]);
+  add('addr16 wrap', ['movb 0xfff0, %cl'], [[RCX, g.rng.u64()]]);                                   // [disp16]: mapped, zero
+  add('addr16 wrap', ['movb 0xfff0(%bx), %cl'], [[RBX, hi() | 0x20n], [RCX, g.rng.u64()]]);          // 0x10010 -> 0x10: faults
+  add('addr16 wrap', ['leal 0xffff(%bx,%si), %ecx', 'leaw -1(%bp,%di), %dx'], [[RBX, hi() | 0x8001n], [RSI, hi() | 0x7fffn], [RBP, hi()], [RDI, hi()]], false);
+  add('addr16 wrap', ['movw (%bp), %cx'], [[RBP, hi() | ((L + 127n) & 0xffffn)], [RCX, g.rng.u64()]]);   // straddles the page at 0x8000
+  // REP MOVSB whose SI wraps from 0xffff to 0: one byte moves, then the read at 0 faults
+  // (encoded by hand: gas would pick 32-bit addressing for these mnemonics)
+  add('addr16 movs', ['.byte 0x67, 0xf3, 0xa4  # rep movsb'], [[RSI, hi() | 0xffffn], [RDI, hi() | (L + 128n)], [RCX, hi() | 3n]], true, 0x202n);
+  add('addr16 movs', ['.byte 0x67, 0xf3, 0x66, 0xab  # rep stosw'], [[RDI, hi() | (L + 120n)], [RCX, 0x10004n], [RAX, g.rng.u64()]], true, 0x202n);   // CX = 4: ECX = 0x10000 after
+  add('addr16 movs', ['.byte 0x67, 0xf3, 0xac  # rep lodsb'], [[RSI, hi() | (L + 200n)], [RCX, hi() | 0n], [RAX, g.rng.u64()]], true, 0x602n);       // CX = 0: nothing
+  add('addr16 movs', ['.byte 0x67, 0xf3, 0xa6  # repe cmpsb'], [[RSI, hi() | (L + 8n)], [RDI, hi() | (L + 8n)], [RCX, hi() | 5n]], true, 0x202n);      // equal: all 5
+  add('addr16 xlat', ['xlat'], [[RBX, hi() | 0xfff0n], [RAX, (g.rng.u64() & ~0xffn) | 0x20n]]);                              // 0x10010 -> 0x10: faults
+  // 67 E2 / 67 E3: LOOP and JCXZ count with CX (the 2-byte movs after them are skipped when taken)
+  add('addr16 loop', ['.byte 0x67, 0xe2, 0x02', 'movb $1, %cl'], [[RCX, 0x12340001n]], false);                                 // CX 1 -> 0: falls through
+  add('addr16 loop', ['.byte 0x67, 0xe2, 0x02', 'movb $1, %dl'], [[RCX, 0x12340000n], [RDX, g.rng.u64()]], false);             // CX 0 -> 0xffff: taken
+  add('addr16 jcxz', ['.byte 0x67, 0xe3, 0x02', 'movb $1, %dl'], [[RCX, 0xabcd0000n], [RDX, g.rng.u64()]], false);             // CX = 0: taken
+  add('addr16 jcxz', ['.byte 0x67, 0xe3, 0x02', 'movb $1, %dl'], [[RCX, 0x00010001n], [RDX, g.rng.u64()]], false);
+}
+
+// ---- 64-bit effective addresses that wrap past 2^64 ------------------------------------------------------
+// base + index*scale + disp is summed modulo 2^64: a huge index times 8 (or a kernel-half base plus
+// a large index) can land back in the canonical range, where the hardware accesses the small
+// address (Cpu.ea / Cpu.eaWrapped; H.eaCanon in the threaded tier). A sum that stays outside the
+// canonical range is #GP (SIGSEGV, SI_KERNEL, si_addr 0).
+
+export function eaWrap(g: Gen): void {
+  const add = (name: string, code: string[], regs: [number, bigint | string][]) => {
+    const b = g.b();
+    for (const [n, v] of regs) b.setFull(n, v);
+    b.set(RDX, 8, g.rng.u64());
+    b.memOp = [128, 8];
+    g.cases.push(caseOf(g, b, name, code));
+  };
+  const W = 0x2000000000000000n;                        // W*8 = 0 modulo 2^64
+  for (const [x, d] of [[1n, 0], [16n + 1n, -128], [W - 1n, 8], [0x3fffffffffffffffn, 8]] as [bigint, number][]) {
+    // index*8 wraps to 8*x mod 2^64 (x = 1 + W*k): [rbx + 8 + d] = scratch+128 with rbx = scratch+120-d-(8x mod 2^64 - 8)
+    const rcx = (W + x) & mask(64), off = BigInt.asIntN(64, (rcx * 8n) & mask(64));
+    const base = `scratch+${128 - d}-(${off})`;
+    add('ea wrap', [`movq ${d}(%rbx,%rcx,8), %rdx`], [[RBX, base], [RCX, rcx]]);
+    add('ea wrap', [`movl %edx, ${d}(%rbx,%rcx,8)`], [[RBX, base], [RCX, rcx]]);
+    add('ea wrap', [`addq %rdx, ${d}(%rbx,%rcx,8)`], [[RBX, base], [RCX, rcx]]);
+    add('ea wrap', [`leaq ${d}(%rbx,%rcx,8), %rdx`], [[RBX, base], [RCX, rcx]]);
+    add('ea wrap', [`leal ${d}(%rbx,%rcx,8), %edx`], [[RBX, base], [RCX, rcx]]);
+    add('ea wrap', [`leaq ${d}(%ebx,%ecx,8), %rdx`], [[RBX, (g.rng.u64() & ~mask(32)) | 0x80000000n], [RCX, rcx]]);   // 32-bit address size
+  }
+  // kernel-half base plus an index: the carry out of bit 63 is dropped
+  add('ea wrap', ['movq (%rbx,%rcx,1), %rdx'], [[RBX, 0xfffffffffffff000n], [RCX, 'scratch+128+0x1000']]);
+  add('ea wrap', ['movq %rdx, -8(%rbx,%rcx,1)'], [[RBX, 0x8000000000000000n], [RCX, '0x8000000000000000+scratch+136']]);
+  add('ea wrap', ['leaq 0x7fffffff(%rbx,%rcx,4), %rdx'], [[RBX, 0xffffffff80000001n], [RCX, W * 2n + 0x100n]]);
+  // FS base plus a wrapping index
+  add('ea wrap', ['movq %fs:(%rbx,%rcx,8), %rdx'], [[RBX, BigInt(FS_DELTA + 128 - 8)], [RCX, W + 1n]]);
+  // sums that stay non-canonical: #GP
+  add('ea wrap', ['movq (%rbx,%rcx,8), %rdx'], [[RBX, 'scratch+128'], [RCX, 0x1000000000000000n]]);
+  add('ea wrap', ['movq %rdx, (%rbx,%rcx,1)'], [[RBX, 0x7ffffffff000n], [RCX, 0x1000n]]);
 }

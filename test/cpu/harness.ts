@@ -38,6 +38,12 @@ export const PROBE_IN_REC = 432, PROBE_BYTES = 32;
 export const PROBE_RW = 0x1122334455667788n, PROBE_RO = 0x99aabbccddeeff00n;
 /** FS and GS bases the program sets (relative to scratch), so fs:/gs: operands reach scratch. */
 export const FS_DELTA = 0x10000, GS_DELTA = 0x20000;
+/** 16-bit addressing (0x67 in 32-bit code) reaches only the first 64 KiB. When this host lets a
+ *  process map there (vm.mmap_min_addr <= LOW_BASE), the program maps [LOW_BASE, LOW_BASE +
+ *  LOW_LEN) and a case marked `low` sees scratch mirrored at LOW_SCR (scratch+128 on the page
+ *  boundary 0x8000): setup copies scratch there, capture copies it back. Otherwise the 16-bit
+ *  memory forms simply fault, natively and on our CPU alike. */
+export const LOW_BASE = 0x1000, LOW_LEN = 0x10000, LOW_SCR = 0x7f80;
 
 export interface Case {
   id: number;
@@ -73,11 +79,22 @@ export interface Case {
   info?: string;
   /** Runs in 32-bit compatibility mode (CS 0x23): entered and left with far jumps. */
   mode32?: boolean;
+  /** Uses the low mirror of scratch at LOW_SCR (16-bit addressing). */
+  low?: boolean;
+  /** 32-bit mode with 0x67: 16-bit addressing. */
+  a16?: boolean;
 }
 
 export interface Layout {
   bgRegs: (bigint | string)[];
   bgScratch: Uint8Array;
+  /** The low mirror is mapped (see LOW_BASE). */
+  low?: boolean;
+}
+
+/** Whether this host lets a process map memory at LOW_BASE (vm.mmap_min_addr). */
+export function lowMappable(): boolean {
+  try { return Number(readFileSync('/proc/sys/vm/mmap_min_addr', 'utf8').trim()) <= LOW_BASE; } catch { return false; }
 }
 
 const R = (n: number) => ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'][n];
@@ -103,6 +120,8 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push(`  movabs $${PROBE_RO}, %rax`, '  lea ropage(%rip), %rdi', '  mov $512, %ecx', '1: mov %rax, (%rdi)', '  add $8, %rdi', '  dec %ecx', '  jnz 1b');
   o.push('  lea ropage(%rip), %rdi', '  mov $4096, %esi', '  mov $1, %edx', '  mov $10, %eax', '  syscall');
   o.push('  lea nopage(%rip), %rdi', '  mov $4096, %esi', '  mov $11, %eax', '  syscall');
+  // mmap(LOW_BASE, LOW_LEN, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)
+  if (lay.low) o.push(`  mov $${LOW_BASE}, %edi`, `  mov $${LOW_LEN}, %esi`, '  mov $3, %edx', '  mov $0x32, %r10d', '  mov $-1, %r8', '  xor %r9d, %r9d', '  mov $9, %eax', '  syscall');
   o.push('  lea out(%rip), %rax', '  mov %rax, out_ptr(%rip)', '');
   for (const c of cases) {
     if (c.mode32) {
@@ -133,15 +152,18 @@ export function programSource(cases: Case[], lay: Layout): string {
     '  pop %rdx', '  pop %rsi', '  test %rax, %rax', '  js 3f', '  add %rax, %rsi', '  sub %rax, %rdx', '  jmp 1b',
     '2: xor %edi, %edi', '  mov $60, %eax', '  syscall', '3: mov $1, %edi', '  mov $60, %eax', '  syscall');
 
-  // setup: rsi = descriptor [id, resume, npatch, (off, value)*]; the return address is the insn
+  // setup: rsi = descriptor [id, resume, npatch, low, (off, value)*]; the return address is the insn
   o.push('', 'setup:', '.globl setup_ds', 'setup_ds: mov sel_null(%rip), %ds', '.globl setup_es', 'setup_es: mov sel_null(%rip), %es',
     '  pop %rax', '  mov %rax, cur_ret(%rip)', '  mov %rsi, cur_desc(%rip)',
     '  mov 8(%rsi), %rax', '  mov %rax, cur_resume(%rip)',
     '  lea bg(%rip), %rax', '  lea cur(%rip), %rdx', `  mov $${CUR_BYTES / 8}, %ecx`,
     '1: mov (%rax), %rbx', '  mov %rbx, (%rdx)', '  add $8, %rax', '  add $8, %rdx', '  dec %ecx', '  jnz 1b',
-    '  mov 16(%rsi), %rcx', '  lea 24(%rsi), %rax', '  lea cur(%rip), %rdi', '  test %rcx, %rcx', '  jz 3f',
+    '  mov 24(%rsi), %rax', '  mov %rax, cur_low(%rip)',
+    '  mov 16(%rsi), %rcx', '  lea 32(%rsi), %rax', '  lea cur(%rip), %rdi', '  test %rcx, %rcx', '  jz 3f',
     '2: mov (%rax), %rdx', '  mov 8(%rax), %rbx', '  mov %rbx, (%rdi,%rdx)', '  add $16, %rax', '  dec %rcx', '  jnz 2b',
     `3: movabs $${PROBE_RW}, %rax`, '  mov %rax, ropage-16(%rip)', '  mov %rax, ropage-8(%rip)',
+    '  cmpq $0, cur_low(%rip)', '  je 4f', '  lea scratch(%rip), %rax', `  mov $${LOW_SCR}, %edx`, `  mov $${SCR_BYTES / 8}, %ecx`,
+    '5: mov (%rax), %rbx', '  mov %rbx, (%rdx)', '  add $8, %rax', '  add $8, %rdx', '  dec %ecx', '  jnz 5b', '4:',
     '  pushq cur+128(%rip)', '  popfq');
   for (let n = 0; n < 16; n++) if (n !== 6) o.push(`  mov cur+${8 * n}(%rip), %${R(n)}`);
   o.push('  mov cur+48(%rip), %rsi', '  jmp *cur_ret(%rip)');
@@ -153,6 +175,8 @@ export function programSource(cases: Case[], lay: Layout): string {
     '  mov cap_flags(%rip), %rbx', '  mov %rbx, 128(%rax)', '  xor %ebx, %ebx',
     '  mov %rbx, 136(%rax)', '  mov %rbx, 144(%rax)', '  mov %rbx, 152(%rax)', '  mov %rbx, 160(%rax)');
   o.push('capture_tail:', '  mov cur_desc(%rip), %rbx', '  mov (%rbx), %rbx', '  mov %rbx, 168(%rax)',
+    '  cmpq $0, cur_low(%rip)', '  je 4f', `  mov $${LOW_SCR}, %esi`, '  lea scratch(%rip), %rdi', `  mov $${SCR_BYTES / 8}, %ecx`,
+    '5: mov (%rsi), %rbx', '  mov %rbx, (%rdi)', '  add $8, %rsi', '  add $8, %rdi', '  dec %ecx', '  jnz 5b', '4:',
     '  lea scratch(%rip), %rsi', `  lea ${SCR_IN_REC}(%rax), %rdi`, `  mov $${SCR_BYTES / 8}, %ecx`,
     '1: mov (%rsi), %rbx', '  mov %rbx, (%rdi)', '  add $8, %rsi', '  add $8, %rdi', '  dec %ecx', '  jnz 1b',
     '  lea ropage-16(%rip), %rsi', `  mov $${PROBE_BYTES / 8}, %ecx`,
@@ -196,13 +220,13 @@ export function programSource(cases: Case[], lay: Layout): string {
   o.push('.balign 8');                                         // a case may leave AC set: keep data aligned
   for (const c of cases) {
     const patches = casePatches(c, lay);
-    o.push(`.Lc${c.id}_d: .quad ${c.id}, .Lc${c.id}_e, ${patches.length}`);
+    o.push(`.Lc${c.id}_d: .quad ${c.id}, .Lc${c.id}_e, ${patches.length}, ${c.low && lay.low ? 1 : 0}`);
     for (const [off, v] of patches) o.push(`  .quad ${off}, ${q(typeof v === 'string' ? v.replace(/@/g, `.Lc${c.id}`) : v)}`);
   }
   // bss: cur with scratch+128 on a page boundary
   o.push('', '.bss', '.balign 4096', `.space ${4096 - 128 - SCR_IN_CUR}`, '.globl cur', 'cur: .space 400',
     '.set scratch, cur+144', '.globl scratch',
-    '.balign 16', 'cur_ret: .quad 0', 'cur_desc: .quad 0', 'cur_resume: .quad 0', 'cap_rax: .quad 0', 'cap_rsp: .quad 0',
+    '.balign 16', 'cur_ret: .quad 0', 'cur_desc: .quad 0', 'cur_low: .quad 0', 'cur_resume: .quad 0', 'cap_rax: .quad 0', 'cap_rsp: .quad 0',
     'cap_flags: .quad 0', 'out_ptr: .quad 0',
     '.balign 4096', 'capstack: .space 4096', 'capstack_top: .space 64',
     '.balign 4096', '.globl altstack', 'altstack: .space 65536',
@@ -315,6 +339,7 @@ export function runEmu(e: Emu, syms: Map<string, number>, budget = 2e9): RunResu
         case 13: case 131: setRax(0); break;
         case 10: setRax(mem.protect(a0, a1, a2) ? 0 : -12); break;
         case 11: mem.unmap(a0, a1); setRax(0); break;
+        case 9: mem.map(a0, a1, a2, 0, 'low'); setRax(a0); break;        // only the low mirror's MAP_FIXED
         case 158:
           if (a0 === 0x1002) cpu.fsBase = a1; else if (a0 === 0x1001) cpu.gsBase = a1;
           setRax(0); break;
