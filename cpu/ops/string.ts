@@ -107,9 +107,16 @@ function cmps(c: Cpu, i: Insn): void {
   let n = i.rep ? getIdx(c, RCX, as) : 1;
   let si = getIdx(c, RSI, as), di = getIdx(c, RDI, as);
   while (n > 0) {
-    // ES:rDI is read first: when both operands fault, the hardware reports the destination's address
-    const y = c.rdMem(di, s), yh = c.hi;
-    const x = c.rdMem(srcAddr(c, i, si), s), xh = c.hi;
+    // Which operand is read first (the one whose fault is reported when both fault), measured:
+    // a single CMPS reads ES:rDI first, a REP-prefixed one the source first.
+    let x: number, xh: number, y: number, yh: number;
+    if (i.rep) {
+      x = c.rdMem(srcAddr(c, i, si), s); xh = c.hi;
+      y = c.rdMem(di, s); yh = c.hi;
+    } else {
+      y = c.rdMem(di, s); yh = c.hi;
+      x = c.rdMem(srcAddr(c, i, si), s); xh = c.hi;
+    }
     alu(c, SUB, s, x, xh, y, yh);
     si = wrap(si + step, as); di = wrap(di + step, as); n--;
     setIdx(c, RSI, as, si); setIdx(c, RDI, as, di);
