@@ -107,10 +107,10 @@ function cmps(c: Cpu, i: Insn): void {
   let n = i.rep ? getIdx(c, RCX, as) : 1;
   let si = getIdx(c, RSI, as), di = getIdx(c, RDI, as);
   while (n > 0) {
-    // Which operand is read first (the one whose fault is reported when both fault), measured:
-    // a single CMPS reads ES:rDI first, a REP-prefixed one the source first.
+    // Which operand is read first (the one whose fault is reported when both fault), measured on
+    // this (AMD) CPU: ES:rDI, except for REPE CMPSB (the memcmp fast path), which reads the source first.
     let x: number, xh: number, y: number, yh: number;
-    if (i.rep) {
+    if (i.rep === 0xf3 && s === 1) {
       x = c.rdMem(srcAddr(c, i, si), s); xh = c.hi;
       y = c.rdMem(di, s); yh = c.hi;
     } else {

@@ -1478,16 +1478,15 @@ export function faults(g: Gen): void {
       g.cases.push(caseOf(g, b, 'fault ' + ins, [(ins.startsWith('scas') || ins.startsWith('cmps') ? rep.replace('rep', 'repe') : rep) + ins]));
     }
   }
-  // both CMPS operands fault (a #PF and a #GP, or two #PF): a single CMPS reads ES:rDI first, a
-  // REP-prefixed one the source first (measured)
-  for (const rep of ['', 'repe ']) {
+  // both CMPS operands fault (a #PF and a #GP, or two #PF): ES:rDI is read first, except by REPE CMPSB
+  for (const rep of ['', 'repe ', 'repne ']) {
     for (const [si, di] of [['nopage+8', 0x58f6bc6f69e2a400n], [0x58f6bc6f69e2a400n, 'nopage+8'], ['nopage+8', 'nopage+264']] as [bigint | string, bigint | string][]) {
       const b = g.b();
       b.flags &= ~BigInt(DF);
       b.setFull(RCX, 5n);
       b.setFull(RSI, si);
       b.setFull(RDI, di);
-      g.cases.push(caseOf(g, b, 'fault ' + rep + 'cmpsb, both operands', [rep + 'cmpsb']));
+      for (const ins of ['cmpsb', 'cmpsl']) g.cases.push(caseOf(g, b, `fault ${rep}${ins}, both operands`, [rep + ins]));
     }
   }
   // non-canonical addresses through RSP or RBP are #SS (SIGBUS), through anything else #GP (SIGSEGV)
