@@ -15,7 +15,7 @@ import { Errno, EACCES, ENOENT, HostError } from './errno.js';
 import { FdTable } from './fdtable.js';
 import { HostFile, OpenFile } from './file.js';
 import { bstrToUtf8, Host } from './host.js';
-import { exitProcess, exitThread, pgrpOrphaned } from './lifecycle.js';
+import { exitProcess, exitThread, pgrpOrphaned, setExecPersonality } from './lifecycle.js';
 import { O_RDONLY, O_RDWR, O_WRONLY, O_LARGEFILE, RLIMIT_STACK } from './linux.js';
 import { sweepMapped } from './mm.js';
 import { ExitInfo, Process, Task } from './process.js';
@@ -221,6 +221,7 @@ export class Kernel {
     const img = loadImage(this, o.cwd, o.path, o.argv, o.envp, { uid, euid: uid, gid, egid: gid }, rlimStack);
     const pid = this.allocPid();
     const p = new Process(this, pid, img.mem, img.load.mode64);
+    setExecPersonality(p, img.load.readImpliesExec);
     this.memRef(img.mem);
     p.uid = p.euid = p.suid = p.fsuid = uid;
     p.gid = p.egid = p.sgid = p.fsgid = gid;

@@ -17,7 +17,7 @@ import type { Kernel } from './kernel.js';
 import {
   CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_NEWANY, CLONE_NEWNS, CLONE_NEWUSER,
   CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
-  SA_NOCLDWAIT, SIG_DFL, SIG_IGN, WCONTINUED, WEXITED, WNOWAIT, WSTOPPED, __WALL, __WCLONE,
+  READ_IMPLIES_EXEC, SA_NOCLDWAIT, SIG_DFL, SIG_IGN, WCONTINUED, WEXITED, WNOWAIT, WSTOPPED, __WALL, __WCLONE,
 } from './linux.js';
 import { ExitInfo, Process, Task } from './process.js';
 import { disassociateCtty } from './tty.js';
@@ -189,6 +189,12 @@ function deThread(k: Kernel, t: Task): void {
   }
 }
 
+/** load_elf_binary's personality: SET_PERSONALITY clears READ_IMPLIES_EXEC, and an i386 program
+ *  without PT_GNU_STACK gets it back (elf_read_implies_exec). */
+export function setExecPersonality(p: Process, readImpliesExec: boolean): void {
+  p.personality = (p.personality & ~READ_IMPLIES_EXEC) | (readImpliesExec ? READ_IMPLIES_EXEC : 0);
+}
+
 /** begin_new_exec + start_thread: the process becomes the loaded image. */
 export function execImage(k: Kernel, t: Task, img: Image): void {
   const p = t.proc;
@@ -198,6 +204,7 @@ export function execImage(k: Kernel, t: Task, img: Image): void {
   k.memUnref(p, p.mem);
   p.mem = img.mem;
   p.mode64 = img.load.mode64;
+  setExecPersonality(p, img.load.readImpliesExec);
   k.memRef(img.mem);
   p.mapped = new Set<OpenFile>([img.exeFile]);
   if (img.interpFile) p.mapped.add(img.interpFile);

@@ -130,3 +130,6 @@ export const PIPE_DEF_BUFFERS = 16, PIPE_BUF = 4096, PIPE_MAX_SIZE = 1048576;
 export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
   POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLMSG = 0x400,
   POLLRDHUP = 0x2000;
+
+/** personality(2) flag (linux/personality.h): PROT_READ mappings are also executable. */
+export const READ_IMPLIES_EXEC = 0x0400000;

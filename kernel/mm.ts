@@ -16,7 +16,7 @@ import {
   MAP_SHARED_VALIDATE, MAP_TYPE, MMAP_MIN_ADDR, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC,
   PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE, RLIMIT_DATA, RLIMIT_STACK,
   MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK,
-  MAP_HUGETLB, MAP_SYNC, MAP_UNINITIALIZED,
+  MAP_HUGETLB, MAP_SYNC, MAP_UNINITIALIZED, READ_IMPLIES_EXEC,
 } from './linux.js';
 import type { Process } from './process.js';
 
@@ -111,6 +111,8 @@ export function mmap(p: Process, addr: number, len: number, prot: number, flags:
   if (off % PAGE_SIZE !== 0) throw new Errno(EINVAL);                // sys_mmap
   if (flags & MAP_HUGETLB) throw new Errno(EINVAL);                  // no hugetlbfs
   if (len === 0) throw new Errno(EINVAL);
+  // do_mmap (file systems mounted noexec are not modelled, so no exception for them)
+  if ((prot & PROT_READ) && (p.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
   if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
     addr = pageDown(addr);
     if (addr && addr < MMAP_MIN_ADDR) addr = pageUp(MMAP_MIN_ADDR);
@@ -194,6 +196,7 @@ export function mprotect(p: Process, start: number, len: number, prot: number): 
   prot &= ~grows;
   if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) throw new Errno(EINVAL);
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) throw new Errno(EINVAL);
+  if ((prot & PROT_READ) && (p.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
   if (start + plen > p.mem.limit) throw new Errno(ENOMEM);
   // Shared file mappings of files not opened for writing cannot become writable.
   if (prot & PROT_WRITE) {

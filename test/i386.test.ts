@@ -9,7 +9,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE_BIN, ROOT, differences, fail, isExecutableFile, runBoth } from './helpers/compare.js';
@@ -108,4 +108,29 @@ test("a 64-bit process reads a 32-bit process's /proc files, and the other way r
     { timeoutMs: 180_000 });
   const diff = differences(pair);
   if (diff) fail(diff);
+});
+
+/** A copy of an i386 ELF file with its PT_GNU_STACK header turned into PT_NULL. */
+function withoutGnuStack(src: string, dst: string): void {
+  const b = readFileSync(src);
+  const phoff = b.readUInt32LE(28), phentsize = b.readUInt16LE(42), phnum = b.readUInt16LE(44);
+  let found = false;
+  for (let i = 0; i < phnum; i++) {
+    const o = phoff + i * phentsize;
+    if (b.readUInt32LE(o) === 0x6474e551) { b.writeUInt32LE(0, o); found = true; }
+  }
+  assert.ok(found, `${src} has no PT_GNU_STACK to remove`);
+  writeFileSync(dst, b);
+  chmodSync(dst, 0o755);
+}
+
+test('an i386 program without PT_GNU_STACK runs with READ_IMPLIES_EXEC, as natively', { skip: mixedSkip }, async () => {
+  const program = join(FIXTURE_BIN, 'glibc-i386', 'readexec');
+  const copy = join(work, 'readexec-nognustack');
+  withoutGnuStack(program, copy);
+  for (const p of [program, copy]) {
+    const pair = await runBoth({ program: p, cwd: work, timeoutMs: 60_000 }, { timeoutMs: 120_000 });
+    const diff = differences(pair);
+    if (diff) fail(diff);
+  }
 });
