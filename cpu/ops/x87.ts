@@ -1165,6 +1165,9 @@ function fxrstorI(c: Cpu, i: Insn): void {
   fxrstor(c, a, (i.rex & 8) !== 0);
 }
 
-def(1, 0xae, { name: 'fxsave', fn: fxsaveI, form: 'mem', flags: 'n' }, { reg: 0, mandatory: 'none' });
-def(1, 0xae, { name: 'fxrstor', fn: fxrstorI, form: 'mem', flags: 'n' }, { reg: 1, mandatory: 'none' });
+// A 66, F2, F3 or LOCK prefix makes FXSAVE/FXRSTOR #UD (measured; those prefixes select other
+// 0F AE instructions or none)
+const strayPrefixUD = (i: Insn) => (i.lock || i.rep !== 0 || i.p66 ? raiseUD : undefined);
+def(1, 0xae, { name: 'fxsave', fn: fxsaveI, form: 'mem', flags: 'n', spec: strayPrefixUD }, { reg: 0, mandatory: 'none' });
+def(1, 0xae, { name: 'fxrstor', fn: fxrstorI, form: 'mem', flags: 'n', spec: strayPrefixUD }, { reg: 1, mandatory: 'none' });
 
