@@ -3,8 +3,8 @@
 // checked natively on this machine's 6.18 kernel for x86-64 (test/loader.test.ts repeats that
 // check): stack top 0x7ffffffff000, mmap base 0x7ffff7fff000 with an 8 MiB stack rlimit,
 // PIE base 0x555555554000, static-PIE brk at 0x555555555000.
-// i386 cannot run natively here (IA-32 emulation is off), so its numbers are the ones a 64-bit
-// kernel computes for a compat task from the same formulas: TASK_SIZE 0xffffe000
+// i386: the numbers a 64-bit kernel computes for a compat task from the same formulas (checked
+// natively too, test/loader.test.ts: this kernel runs i386 programs): TASK_SIZE 0xffffe000
 // (IA32_PAGE_OFFSET), mmap base 0xf7ffe000, PIE base COMPAT_ELF_ET_DYN_BASE =
 // PAGE_ALIGN(TASK_SIZE/3) + 16 MiB = 0x56555000.
 

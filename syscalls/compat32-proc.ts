@@ -88,10 +88,9 @@ export const uid16Calls: Record<string, Handler> = {
 /** waitpid(pid, status, options) = wait4(pid, status, options, NULL). */
 const waitpid: Handler = (t, [pid, status, options]) => P.wait4(t, [pid, status, options, 0]);
 
-/** clone on i386 (CONFIG_CLONE_BACKWARDS): flags, newsp, parent_tidptr, tls, child_tidptr.
- *  TODO(i386 TLS): with CLONE_SETTLS, `tls` is a struct user_desc * that must be installed in the
- *  child's GDT TLS slot the way set_thread_area does; hand it to the clone helper syscalls/tls.ts is to
- *  export (not there yet), instead of the x86-64 path that loads it into the FS base. */
+/** clone on i386 (CONFIG_CLONE_BACKWARDS): flags, newsp, parent_tidptr, tls, child_tidptr. With
+ *  CLONE_SETTLS, `tls` is a struct user_desc *: kernel/lifecycle.ts cloneCpu sees the call came
+ *  through int 0x80 and installs it in the child's GDT TLS slot (syscalls/tls.ts setNewTls32). */
 const clone: Handler = (t, [flags, newsp, ptid, tls, ctid]) => P.clone(t, [flags, newsp, ptid, ctid, tls]);
 
 /** nice(increment): sys_nice over the same nice value getpriority/setpriority keep (20 - prio). */

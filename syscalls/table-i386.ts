@@ -6,7 +6,7 @@
 // Handlers are the x86-64 table's wherever the call takes the same arguments: their structure
 // layouts follow abiOf(t) and their word sizes t.proc.mode64. The i386-only calls and the ones whose
 // i386 form differs are in compat32*.ts; the old signal calls come from syscalls/signal32.ts and the
-// TLS/LDT calls from syscalls/tls.ts (a row whose handler is not there yet is unimplemented).
+// TLS/LDT calls from syscalls/tls.ts.
 // Row forms: see syscalls/table-common.ts.
 
 import { compat32Calls } from './compat32.js';
