@@ -110,6 +110,54 @@ for (const libc of [...LIBCS, 'glibc-dyn', 'glibc-i386'] as const) {
   });
 }
 
+/** Runs an interactive program on a fresh pseudo-terminal (its controlling terminal), typing each
+ *  line only once the program has printed PROMPT again, and prints everything the terminal showed. */
+const PTY_SESSION = `
+import os, pty, sys, select, time
+prompt = sys.argv[1].encode()
+lines = sys.argv[2].split('\\n')
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[3], sys.argv[3:])
+out = bytearray()
+def until(pred, secs):
+    end = time.time() + secs
+    while not pred() and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                b = os.read(fd, 65536)
+            except OSError:
+                return False
+            if not b:
+                return False
+            out.extend(b)
+    return True
+for line in lines:
+    seen = out.count(prompt)
+    until(lambda: out.count(prompt) > seen, 60)
+    os.write(fd, line.encode() + b'\\n')
+until(lambda: False, 60)
+_, st = os.waitpid(pid, 0)
+sys.stdout.buffer.write(bytes(out))
+sys.exit(os.waitstatus_to_exitcode(st) & 0xff)
+`;
+
+test('interactive busybox sh on a terminal: a background job, jobs, fg, exit', async () => {
+  // PS1 is the prompt the driver waits for; "fg" waits for the job, whatever the machine's load
+  const env = baseEnv({ PS1: '$ ', TERM: 'dumb' });
+  const lines = 'echo hi; sleep 3 &\njobs\nfg\necho "fg status $?"\nexit 4';
+  const native = await runCommand(['python3', '-c', PTY_SESSION, '$ ', lines, BUSYBOX, 'sh', '-i'], { env, cwd: work, timeoutMs: 120_000 });
+  const lx = await runCommand(['python3', '-c', PTY_SESSION, '$ ', lines, ...lxrunCommand(BUSYBOX, ['sh', '-i'])],
+    { env, cwd: work, timeoutMs: lxrunTimeoutMs(240_000) });
+  const nativeOut = native.stdout.toString('latin1');
+  assert.match(nativeOut, /Running +sleep 3/, `the native session ran the job: ${JSON.stringify(nativeOut)}`);
+  assert.ok(!lx.timedOut, 'lxrun timed out');
+  const lxOut = lx.stdout.toString('latin1').split('\n').filter((l) => !LXRUN_DIAGNOSTIC.test(l)).join('\n');
+  if (lxOut !== nativeOut) fail(firstDifference(nativeOut, lxOut, 'terminal output'));
+  assert.equal(lx.status, native.status, 'exit status');
+});
+
 /** busybox sh -c SCRIPT natively and under lxrun. */
 async function sh(script: string, opts: { status?: number; stdin?: string; args?: string[] } = {}): Promise<void> {
   const pair = await runBoth({ program: BUSYBOX, args: ['sh', '-c', script, ...(opts.args ?? [])], cwd: work, stdin: opts.stdin, timeoutMs: 60_000 },
