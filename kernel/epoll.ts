@@ -14,6 +14,7 @@ import { Errno, EEXIST, EFAULT, EINVAL, ELOOP, ENOENT } from './errno.js';
 import type { OpenFile } from './file.js';
 import { AnonFile } from './fs/anon.js';
 import { POLLIN, POLLRDNORM } from './linux.js';
+import type { Task } from './process.js';
 import { WaitQueue } from './wait.js';
 
 export const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
@@ -55,10 +56,10 @@ export class EventPoll extends AnonFile {
 
   override get waitq(): WaitQueue { return this.pollWait; }
 
-  /** ep_item_poll: the file's readiness within the item's events. */
-  private itemPoll(epi: EpItem): number {
+  /** ep_item_poll: the file's readiness within the item's events, as thread t (current) sees it. */
+  private itemPoll(epi: EpItem, t?: Task): number {
     if (epi.dead) return 0;
-    return (epi.file.poll() & epi.events) >>> 0;
+    return (epi.file.poll(undefined, t) & epi.events) >>> 0;
   }
 
   /** epitem_ready + the wake-ups of ep_poll_callback / ep_insert. */
@@ -78,7 +79,7 @@ export class EventPoll extends AnonFile {
   find(file: OpenFile, fd: number): EpItem | undefined { return this.items.get(file)?.get(fd); }
 
   /** EPOLL_CTL_* after the fd checks of do_epoll_ctl (done by the caller). */
-  ctl(op: number, fd: number, file: OpenFile, events: number, data: bigint): void {
+  ctl(op: number, fd: number, file: OpenFile, events: number, data: bigint, t?: Task): void {
     events = (events & ~EPOLLWAKEUP) >>> 0;      // no CAP_BLOCK_SUSPEND: the bit is dropped silently
     if (file === this) throw new Errno(EINVAL);
     const hasEvent = op !== EPOLL_CTL_DEL;
@@ -92,7 +93,7 @@ export class EventPoll extends AnonFile {
     switch (op) {
       case EPOLL_CTL_ADD:
         if (epi) throw new Errno(EEXIST);
-        this.insert(file, fd, (events | EPOLLERR | EPOLLHUP) >>> 0, data);
+        this.insert(file, fd, (events | EPOLLERR | EPOLLHUP) >>> 0, data, t);
         return;
       case EPOLL_CTL_DEL:
         if (!epi) throw new Errno(ENOENT);
@@ -101,7 +102,7 @@ export class EventPoll extends AnonFile {
       case EPOLL_CTL_MOD:
         if (!epi) throw new Errno(ENOENT);
         if (epi.events & EPOLLEXCLUSIVE) throw new Errno(EINVAL);
-        this.modify(epi, (events | EPOLLERR | EPOLLHUP) >>> 0, data);
+        this.modify(epi, (events | EPOLLERR | EPOLLHUP) >>> 0, data, t);
         return;
       default:
         throw new Errno(EINVAL);
@@ -109,7 +110,7 @@ export class EventPoll extends AnonFile {
   }
 
   /** ep_insert: hook the file's queue, then queue the item at once if it is ready already. */
-  private insert(file: OpenFile, fd: number, events: number, data: bigint): void {
+  private insert(file: OpenFile, fd: number, events: number, data: bigint, t?: Task): void {
     const epi = new EpItem(this, file, fd, events, data);
     let byFd = this.items.get(file);
     if (!byFd) this.items.set(file, byFd = new Map());
@@ -117,14 +118,14 @@ export class EventPoll extends AnonFile {
     if (file instanceof EventPoll) file.watchedBy.add(epi);
     const q = file.waitq;
     if (q) epi.unhook = q.add((key) => this.callback(epi, key));
-    if (this.itemPoll(epi)) this.makeReady(epi);
+    if (this.itemPoll(epi, t)) this.makeReady(epi);
   }
 
   /** ep_modify: new events and data; a ready file goes on the ready list (re-arming ET/ONESHOT). */
-  private modify(epi: EpItem, events: number, data: bigint): void {
+  private modify(epi: EpItem, events: number, data: bigint, t?: Task): void {
     epi.events = events;
     epi.data = data;
-    if (this.itemPoll(epi)) this.makeReady(epi);
+    if (this.itemPoll(epi, t)) this.makeReady(epi);
   }
 
   /** ep_remove */
@@ -170,7 +171,7 @@ export class EventPoll extends AnonFile {
    * ep_send_events: up to `max` events, each handed to `put(index, events, data)`, which returns
    * false when the user buffer faults (the item stays ready; -EFAULT if nothing was reported).
    */
-  sendEvents(max: number, put: (i: number, events: number, data: bigint) => boolean): number {
+  sendEvents(max: number, put: (i: number, events: number, data: bigint) => boolean, t?: Task): number {
     const tx = this.rdl;
     this.rdl = [];
     let res = 0, i = 0;
@@ -178,7 +179,7 @@ export class EventPoll extends AnonFile {
       const epi = tx[i];
       epi.ready = false;
       if (epi.dead) { this.remove(epi); continue; }
-      const revents = this.itemPoll(epi);
+      const revents = this.itemPoll(epi, t);
       if (!revents) continue;
       if (!put(res, revents, epi.data)) {
         epi.ready = true;
@@ -201,24 +202,24 @@ export class EventPoll extends AnonFile {
    * their next read only when polled; a level-triggered item gets that from the scan, an
    * edge-triggered one would otherwise never hear of new input.
    */
-  prime(): void {
+  prime(t?: Task): void {
     for (const byFd of [...this.items.values()]) {
       for (const epi of [...byFd.values()]) {
         if (epi.dead) this.remove(epi);
-        else if (!epi.ready && (epi.events & EPOLLET) && (epi.events & ~EP_PRIVATE_BITS)) epi.file.poll();
+        else if (!epi.ready && (epi.events & EPOLLET) && (epi.events & ~EP_PRIVATE_BITS)) epi.file.poll(undefined, t);
       }
     }
   }
 
   /** __ep_eventpoll_poll: readable while some item on the ready list really is ready. */
-  override poll(): number {
+  override poll(_events?: number, t?: Task): number {
     const tx = this.rdl;
     this.rdl = [];
     let res = 0, i = 0;
     for (; i < tx.length; i++) {
       const epi = tx[i];
       if (epi.dead) { epi.ready = false; this.remove(epi); continue; }
-      if (this.itemPoll(epi)) { res = POLLIN | POLLRDNORM; break; }
+      if (this.itemPoll(epi, t)) { res = POLLIN | POLLRDNORM; break; }
       epi.ready = false;
     }
     this.rdl = tx.slice(i).concat(this.rdl);

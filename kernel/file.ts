@@ -60,8 +60,9 @@ export abstract class OpenFile {
   read(_buf: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
   write(_data: Uint8Array, _t?: Task): Maybe<number> { throw new Errno(EINVAL); }
   /** Readiness for poll/select (POLLIN, POLLOUT, POLLHUP, POLLERR ... bits). `events` is what the
-   *  caller waits for: a file that must start work to learn about input does so only when asked. */
-  poll(_events = POLL_ALWAYS): number { return POLL_ALWAYS; }
+   *  caller waits for: a file that must start work to learn about input does so only when asked.
+   *  `t` is the polling thread (current), which a signalfd's readiness depends on. */
+  poll(_events = POLL_ALWAYS, _t?: Task): number { return POLL_ALWAYS; }
   /** Where pollers wait for the readiness to change (null: it never changes). */
   get waitq(): WaitQueue | null { return null; }
   pread(_buf: Uint8Array, _pos: number): number { throw new Errno(ESPIPE); }

@@ -6,6 +6,7 @@
 
 import type { CpuSignal } from '../cpu/fault.js';
 import { EAGAIN } from './errno.js';
+import { signalfdNotify } from './signalfd.js';
 import type { Kernel } from './kernel.js';
 import { RLIMIT_SIGPENDING, SA_NOCLDSTOP, SA_RESETHAND, SIG_DFL, SIG_IGN } from './linux.js';
 import type { Process, Task } from './process.js';
@@ -81,6 +82,8 @@ export class Signals {
       }
     }
     pending.set.add(sig);
+    // signalfd_notify: readers and pollers of a signalfd wait for signals they keep blocked
+    signalfdNotify(this.k);
     this.complete(p, t, sig, group);
     return 0;
   }

@@ -64,7 +64,7 @@ const epoll_ctl: Handler = (t, [epfd, op, fd, event]) => {
   const target = t.proc.fds.get(fd);
   if (!canPoll(target)) throw new Errno(EPERM);
   if (!(ep instanceof EventPoll)) throw new Errno(EINVAL);
-  ep.ctl(op, fd, target, events, data);
+  ep.ctl(op, fd, target, events, data, t);
   return 0;
 };
 
@@ -89,10 +89,10 @@ function doEpollWait(t: Task, epfd: number, events: number, maxevents: number, d
   // be ready (or a zero timeout) gives 0 / a sleep
   const collect = (): number | undefined => {
     if (ep.hasReady) {
-      const n = ep.sendEvents(maxevents, put);
+      const n = ep.sendEvents(maxevents, put, t);
       if (n) return n;
     }
-    ep.prime();
+    ep.prime(t);
     return undefined;
   };
   if (deadline === 0) return collect() ?? 0;

@@ -48,7 +48,7 @@ function doSysPoll(t: Task, ufds: number, nfds: number, deadline: number | undef
       if (p.fd < 0) return;
       const f = t.proc.fds.entry(p.fd)?.file;
       if (!f) p.revents = POLLNVAL;
-      else p.revents = f.poll(p.events) & (p.events | POLLERR | POLLHUP);
+      else p.revents = f.poll(p.events, t) & (p.events | POLLERR | POLLHUP);
       void files[i];
       if (p.revents) count++;
     });
@@ -158,7 +158,7 @@ function coreSelect(t: Task, n: number, inp: number, outp: number, exp: number, 
     for (const fd of fds) {
       const f = t.proc.fds.entry(fd)?.file;
       if (!f) continue;
-      const mask = f.poll((bit(sin, fd) ? POLLIN_SET : 0) | (bit(sout, fd) ? POLLOUT_SET : 0) | (bit(sex, fd) ? POLLEX_SET : 0));
+      const mask = f.poll((bit(sin, fd) ? POLLIN_SET : 0) | (bit(sout, fd) ? POLLOUT_SET : 0) | (bit(sex, fd) ? POLLEX_SET : 0), t);
       const set = (r: Uint8Array) => { r[fd >> 3] |= 1 << (fd & 7); count++; };
       if ((mask & POLLIN_SET) && bit(sin, fd)) set(rin);
       if ((mask & POLLOUT_SET) && bit(sout, fd)) set(rout);

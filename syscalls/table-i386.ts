@@ -14,6 +14,7 @@ import { compat32ProcCalls } from './compat32-proc.js';
 import { time64 } from './compat32-time.js';
 import { credCalls } from './creds.js';
 import { epollCalls } from './epoll.js';
+import { signalfdCalls } from './signalfd.js';
 import { fdfileCalls } from './fdfiles.js';
 import { fileCalls } from './file.js';
 import { fsCalls } from './fs.js';
@@ -34,7 +35,7 @@ import type { Abi, Handler } from './types.js';
 import { xattrCalls } from './xattr.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
 };
 const C: Record<string, Handler> = { ...compat32Calls, ...compat32ProcCalls };
 const S32: Record<string, Handler | undefined> = signal32Calls;
@@ -358,13 +359,13 @@ const ROWS: Row[] = [
   [318, 'getcpu', H.getcpu],
   [319, 'epoll_pwait', H.epoll_pwait],
   [320, 'utimensat', H.utimensat],
-  [321, 'signalfd', 'signals issue: delivery to guest handlers is not there yet'],
+  [321, 'signalfd', H.signalfd, 'one wait queue stands for every process\'s signalfd_wqh: a signal queued to any process re-arms edge-triggered epoll items watching a signalfd'],
   [322, 'timerfd_create', H.timerfd_create],
   [323, 'eventfd', H.eventfd],
   [324, 'fallocate', C.fallocate, 'tmpfs: allocate, KEEP_SIZE, PUNCH_HOLE (as Linux tmpfs); host files have no fallocate here (EOPNOTSUPP)'],
   [325, 'timerfd_settime', H.timerfd_settime, 'TFD_TIMER_CANCEL_ON_SET is accepted but never cancels: a zone cannot set the realtime clock'],
   [326, 'timerfd_gettime', H.timerfd_gettime],
-  [327, 'signalfd4', 'signals issue: delivery to guest handlers is not there yet'],
+  [327, 'signalfd4', H.signalfd4, 'one wait queue stands for every process\'s signalfd_wqh: a signal queued to any process re-arms edge-triggered epoll items watching a signalfd'],
   [328, 'eventfd2', H.eventfd2],
   [329, 'epoll_create1', H.epoll_create1],
   [330, 'dup3', H.dup3],

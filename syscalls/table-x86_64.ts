@@ -7,6 +7,7 @@
 //             [nr, name, LINUX_ENOSYS]            Linux answers ENOSYS too (removed/reserved calls)
 
 import { epollCalls } from './epoll.js';
+import { signalfdCalls } from './signalfd.js';
 import { fileCalls } from './file.js';
 import { fsCalls } from './fs.js';
 import { xattrCalls } from './xattr.js';
@@ -27,7 +28,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
 };
 const ROWS: Row[] = [
   [0, 'read', H.read],
@@ -312,14 +313,14 @@ const ROWS: Row[] = [
   [279, 'move_pages', 'NUMA memory policy: not modelled (one node)'],
   [280, 'utimensat', H.utimensat],
   [281, 'epoll_pwait', H.epoll_pwait],
-  [282, 'signalfd', 'signals issue: delivery to guest handlers is not there yet'],
+  [282, 'signalfd', H.signalfd, 'one wait queue stands for every process\'s signalfd_wqh: a signal queued to any process re-arms edge-triggered epoll items watching a signalfd'],
   [283, 'timerfd_create', H.timerfd_create],
   [284, 'eventfd', H.eventfd],
   [285, 'fallocate', H.fallocate, 'tmpfs: allocate, KEEP_SIZE, PUNCH_HOLE (as Linux tmpfs); host files have no fallocate here (EOPNOTSUPP)'],
   [286, 'timerfd_settime', H.timerfd_settime, 'TFD_TIMER_CANCEL_ON_SET is accepted but never cancels: a zone cannot set the realtime clock'],
   [287, 'timerfd_gettime', H.timerfd_gettime],
   [288, 'accept4', 'networking is not modelled yet'],
-  [289, 'signalfd4', 'signals issue: delivery to guest handlers is not there yet'],
+  [289, 'signalfd4', H.signalfd4, 'one wait queue stands for every process\'s signalfd_wqh: a signal queued to any process re-arms edge-triggered epoll items watching a signalfd'],
   [290, 'eventfd2', H.eventfd2],
   [291, 'epoll_create1', H.epoll_create1],
   [292, 'dup3', H.dup3],

@@ -50,5 +50,6 @@ export const FIXTURES: Fixture[] = [
   { name: 'sortbench', args: ['100000'] },
   { name: 'membarrier' },
   { name: 'creds' },
+  { name: 'sigfd' },
 ];
 
