@@ -138,6 +138,9 @@ export function copyProcess(k: Kernel, t: Task, a: CloneArgs): Process {
   // sigaltstack is kept by fork, cleared for a CLONE_VM child that is not a vfork (copy_process)
   ct.altstack = (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM ? { sp: 0, size: 0, flags: 2 } : { ...t.altstack };
   ct.trapNr = t.trapNr; ct.errorCode = t.errorCode; ct.cr2 = t.cr2;
+  // rseq_fork: a child with its own memory keeps the registration (the area is at the same
+  // address in the copy); a CLONE_VM child, vfork included, starts without one
+  if (!shareVm && t.rseq) { ct.rseq = { ...t.rseq }; ct.rseqEvent = t.rseqEvent; }
   child.tasks.push(ct);
 
   if (flags & CLONE_CHILD_SETTID) { try { putU32(mem, a.childTid, pid); } catch { /* Linux ignores the fault */ } }
@@ -233,6 +236,7 @@ export function execImage(k: Kernel, t: Task, img: Image): void {
   t.altstack = { sp: 0, size: 0, flags: 2 };
   t.robustList = 0; t.robustLen = 0;
   t.restartBlock = null;
+  t.rseq = null; t.rseqEvent = 0;                  // rseq_execve: the area was in the old memory
 }
 
 /** mm_release: clear_child_tid (only when others share the memory) and the vfork completion. */

@@ -4,6 +4,7 @@
 // signal mask and private pending signals, the alternate signal stack and the per-thread
 // registrations (set_tid_address, robust list). Signal generation and delivery: kernel/signals.ts.
 
+import type { RseqReg } from './rseq.js';
 import type { Cpu } from '../cpu/cpu.js';
 import type { CpuSignal } from '../cpu/fault.js';
 import type { AddressSpace } from '../cpu/memory.js';
@@ -67,6 +68,10 @@ export class Task {
   clearChildTid = 0;
   robustList = 0;
   robustLen = 0;
+  /** rseq(2) registration of this thread (current->rseq*); null when none. */
+  rseq: RseqReg | null = null;
+  /** rseq_event_mask: preempted / signalled since the last critical-section check. */
+  rseqEvent = 0;
   /** Accumulated time spent running guest code and syscalls (ms). */
   cpuMs = 0;
   /** Monotonic ms when the current run slice started (0 while waiting). */

@@ -15,6 +15,7 @@ import { SA_NODEFER, SA_RESTART, SS_AUTODISARM } from './linux.js';
 import { checkCpuTimers } from './itimer.js';
 import { expandStack } from './mm.js';
 import type { ExitInfo, Task } from './process.js';
+import { rseqPreempt, rseqSignalDeliver } from './rseq.js';
 import { setupRtFrame } from './sigframe.js';
 import { setupFrame32 } from './sigframe32.js';
 import { SIGABRT, SIGKILL, SIGSTOP } from './signal.js';
@@ -59,6 +60,8 @@ export async function runTask(k: Kernel, t: Task): Promise<void> {
             t.sliceStart = 0;
             r = await r;
             lastYield = t.sliceStart = k.nowMs();
+            // it slept: Linux switched it out, so rseq_preempt applies on the way back
+            if (t.rseq) rseqPreempt(k, t);
           }
         } catch (e) {
           if (e instanceof InternalError) {
@@ -92,6 +95,7 @@ export async function runTask(k: Kernel, t: Task): Promise<void> {
         t.sliceStart = 0;
         await k.host.sched.yield();
         lastYield = t.sliceStart = k.nowMs();
+        if (t.rseq) rseqPreempt(k, t);   // other tasks ran: a preemption for rseq
       }
     }
   } finally {
@@ -129,6 +133,8 @@ export async function exitToUser(k: Kernel, t: Task, sysret: number | undefined)
       }
       ret = undefined;
     }
+    // rseq_signal_deliver: an aborted critical section makes the frame save abort_ip
+    if (t.rseq) rseqSignalDeliver(k, t, d.sig);
     // an i386 task gets the ia32 frames (sigframe_ia32, or rt_sigframe_ia32 for SA_SIGINFO)
     if (!(p.mode64 ? setupRtFrame(t, d.sig, d.info, d.act) : setupFrame32(t, d.sig, d.info, d.act))) {
       k.signals.forceSigsegv(t, d.sig);

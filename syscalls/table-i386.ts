@@ -21,6 +21,7 @@ import { fsCalls } from './fs.js';
 import { futexCalls } from './futex.js';
 import { infoCalls } from './info.js';
 import { membarrierCalls } from './membarrier.js';
+import { rseqCalls } from './rseq.js';
 import { eperm, miscCalls } from './misc.js';
 import { mmCalls } from './mm.js';
 import { pollCalls } from './poll.js';
@@ -35,7 +36,7 @@ import type { Abi, Handler } from './types.js';
 import { xattrCalls } from './xattr.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...rseqCalls, ...credCalls, ...fdfileCalls,
 };
 const C: Record<string, Handler> = { ...compat32Calls, ...compat32ProcCalls };
 const S32: Record<string, Handler | undefined> = signal32Calls;
@@ -424,7 +425,7 @@ const ROWS: Row[] = [
   [383, 'statx', H.statx, 'no file attributes; one fixed mount id'],
   [384, 'arch_prctl', C.arch_prctl, 'ARCH_SET/GET_FS/GS are EINVAL for a 32-bit task; no CPUID faulting; no AMX state'],
   [385, 'io_pgetevents', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
-  [386, 'rseq', 'not yet: glibc registers rseq and carries on without it when the call fails'],
+  [386, 'rseq', H.rseq],
   [393, 'semget', 'SysV IPC is not modelled yet'],
   [394, 'semctl', 'SysV IPC is not modelled yet'],
   [395, 'shmget', 'SysV IPC is not modelled yet'],

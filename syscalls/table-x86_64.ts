@@ -14,6 +14,7 @@ import { xattrCalls } from './xattr.js';
 import { fdfileCalls } from './fdfiles.js';
 import { futexCalls } from './futex.js';
 import { membarrierCalls } from './membarrier.js';
+import { rseqCalls } from './rseq.js';
 import { credCalls } from './creds.js';
 import { infoCalls } from './info.js';
 import { eperm, miscCalls } from './misc.js';
@@ -28,7 +29,7 @@ import { X86_64_LAYOUTS } from './structs.js';
 import type { Abi, Handler } from './types.js';
 
 const H: Record<string, Handler> = {
-  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...credCalls, ...fdfileCalls,
+  ...fileCalls, ...fsCalls, ...mmCalls, ...processCalls, ...pollCalls, ...signalCalls, ...timeCalls, ...infoCalls, ...miscCalls, ...xattrCalls, ...epollCalls, ...signalfdCalls, ...futexCalls, ...membarrierCalls, ...rseqCalls, ...credCalls, ...fdfileCalls,
 };
 const ROWS: Row[] = [
   [0, 'read', H.read],
@@ -365,7 +366,7 @@ const ROWS: Row[] = [
   [331, 'pkey_free', 'not implemented yet'],
   [332, 'statx', H.statx, 'no file attributes; one fixed mount id'],
   [333, 'io_pgetevents', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
-  [334, 'rseq', 'not yet: glibc registers rseq and carries on without it when the call fails'],
+  [334, 'rseq', H.rseq],
   [424, 'pidfd_send_signal', 'needs other processes or namespaces: processes issue'],
   [425, 'io_uring_setup', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],
   [426, 'io_uring_enter', 'asynchronous I/O interfaces are not modelled; callers fall back to read/write'],

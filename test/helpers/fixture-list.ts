@@ -49,6 +49,7 @@ export const FIXTURES: Fixture[] = [
   { name: 'sha256', args: ['256K'] },
   { name: 'sortbench', args: ['100000'] },
   { name: 'membarrier' },
+  { name: 'rseq' },
   { name: 'creds' },
   { name: 'sigfd' },
 ];
