@@ -103,13 +103,13 @@ test('--strace matches real strace for the static hello programs', async (t) => 
 });
 
 test('--verbose reports an unimplemented call once, with its reason, and the program still works', async () => {
-  const program = join(FIXTURE_BIN, 'glibc', 'hello');
-  const r = spawnSync(LXRUN, ['--verbose', program], { cwd: work });
-  assert.equal(r.status, 0);
-  assert.equal(r.stdout.toString(), 'Hello, world!\n');
+  // busybox logger sends to /dev/log through a socket (networking is not modelled) and goes on
+  const r = spawnSync(LXRUN, ['--verbose', '/bin/busybox', 'logger', 'one', 'message'], { cwd: work });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.equal(r.stdout.toString(), '');
   const lines = r.stderr.toString().trimEnd().split('\n');
-  assert.deepEqual(lines.filter((l) => l.includes('rseq')).length, 1, r.stderr.toString());
-  assert.match(lines[0], /^lxrun: unimplemented syscall rseq \(334\): \S.+$/);
+  assert.deepEqual(lines.filter((l) => l.includes('socket')).length, 1, r.stderr.toString());
+  assert.match(lines[0], /^lxrun: unimplemented syscall socket \(41\): \S.+$/);
 });
 
 test('lxrun options: --help, usage errors, -e, --, PATH search', async () => {
